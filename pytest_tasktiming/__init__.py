@@ -1,0 +1,35 @@
+"""Time every test and task into an append-only TSV file, stop runaways, catch failure streaks."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .exceptions import (
+    FailureLimitExceeded,
+    FormatError,
+    TaskTimeoutError,
+    TaskTimeoutWarning,
+    TaskTimingWarning,
+    WriteFailedError,
+)
+from .records import TaskRow, fold, read_rows
+from .writer import AsyncBufferedWriter
+
+try:
+    __version__ = version("pytest-tasktiming")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = [
+    "AsyncBufferedWriter",
+    "FailureLimitExceeded",
+    "FormatError",
+    "TaskRow",
+    "TaskTimeoutError",
+    "TaskTimeoutWarning",
+    "TaskTimingWarning",
+    "WriteFailedError",
+    "__version__",
+    "fold",
+    "read_rows",
+]

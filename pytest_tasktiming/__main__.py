@@ -1,0 +1,7 @@
+"""``python -m pytest_tasktiming``: the same command line as ``tasktiming``."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The errors and warnings users catch, each under the builtin they would expect.
+
+Facts are attributes, and every exception pickles with them intact: they cross process
+boundaries under pytest-xdist and process pools.
+"""
+
+from __future__ import annotations
+
+
+class TaskTimeoutError(TimeoutError):
+    """A task ran past its timeout and was stopped in its own code."""
+
+    def __init__(self, task: str, timeout: float, elapsed: float) -> None:
+        super().__init__(task, timeout, elapsed)
+        self.task = task
+        self.timeout = timeout
+        self.elapsed = elapsed
+
+    def __str__(self) -> str:
+        return (
+            f"task {self.task!r} timed out after {self.elapsed:.3f}s "
+            f"(timeout {self.timeout:g}s)"
+        )
+
+
+class FailureLimitExceeded(RuntimeError):
+    """A task failed ``limit`` times in a row; raised from the last failure to stop retry loops."""
+
+    def __init__(self, command: str, failures: int, limit: int) -> None:
+        super().__init__(command, failures, limit)
+        self.command = command
+        self.failures = failures
+        self.limit = limit
+
+    def __str__(self) -> str:
+        return (
+            f"{self.command!r} failed {self.failures} times in a row "
+            f"(limit {self.limit}); stopping"
+        )
+
+
+class FormatError(ValueError):
+    """A task-timing file does not follow the TSV format."""
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(path, line, message)
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class WriteFailedError(OSError):
+    """Rows could not be written to the file; raised by ``flush()`` and ``close()``."""
+
+    def __init__(self, path: str, pending: int, reason: str) -> None:
+        super().__init__(path, pending, reason)
+        self.path = path
+        self.pending = pending
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"could not write {self.pending} row(s) to {self.path}: {self.reason}"
+
+
+class TaskTimingWarning(UserWarning):
+    """Base class of every warning pytest-tasktiming emits."""
+
+
+class TaskTimeoutWarning(TaskTimingWarning):
+    """A task passed its warning threshold, or its timeout without enforcement."""

@@ -1,0 +1,1 @@
+"""pytest plugin (placeholder until issue 4 lands): registered, does nothing."""

@@ -1,0 +1,301 @@
+"""The TSV format: fields, escaping, the header, task ids, formatting, parsing and the fold.
+
+Nothing else in the package writes or parses a line. Rows travel to the writer as raw tuples
+of integers and strings (``RawRow``) so the caller pays for no datetime objects; the writer's
+``LineFormatter`` turns them into text in its own thread.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from .exceptions import FormatError
+
+FIELDS = (
+    "timestamp", "mode", "task_id", "start_time", "end_time", "duration", "task", "result",
+)  # fmt: skip
+HEADER = "\t".join(FIELDS) + "\n"
+
+STARTED = "started"
+COMPLETED = "completed"
+FAILED = "failed"
+TIMEOUT = "timeout"
+RECOVERED = "recovered"
+
+UTC = _dt.timezone.utc
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_US = _dt.timedelta(microseconds=1)
+
+RawRow = tuple[int, str, str, int, "int | None", "int | None", str, str]
+"""(timestamp_ns, mode, task_id, start_ns, end_ns, duration_ns, task, result); times in ns."""
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """One line of the file, typed: aware UTC datetimes, duration in seconds."""
+
+    timestamp: _dt.datetime
+    mode: str
+    task_id: str
+    start_time: _dt.datetime
+    end_time: _dt.datetime | None
+    duration: float | None
+    task: str
+    result: str
+
+    @property
+    def is_final(self) -> bool:
+        """True for the row that ends a task (anything but ``started``)."""
+        return self.result != STARTED
+
+    def to_raw(self) -> RawRow:
+        """The row as the writer's raw tuple (times in integer nanoseconds)."""
+        return (
+            _to_ns(self.timestamp),
+            self.mode,
+            self.task_id,
+            _to_ns(self.start_time),
+            None if self.end_time is None else _to_ns(self.end_time),
+            None if self.duration is None else round(self.duration * 1e9),
+            self.task,
+            self.result,
+        )
+
+
+def _to_ns(moment: _dt.datetime) -> int:
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: timestamps must be timezone-aware")
+    return (moment - _EPOCH) // _ONE_US * 1000
+
+
+# --- task ids ------------------------------------------------------------------------------
+# A random per-process prefix and a counter: unique across processes, threads (next() on a
+# count is atomic under the GIL) and runs, and cheap. A forked child draws a new prefix.
+
+_id_prefix = os.urandom(6).hex()
+_id_counter = itertools.count(1)
+
+
+def new_task_id() -> str:
+    """Return an id no other task occurrence, in any process or run, will have."""
+    return f"{_id_prefix}-{next(_id_counter)}"
+
+
+def _reseed_task_ids() -> None:
+    global _id_prefix, _id_counter
+    _id_prefix = os.urandom(6).hex()
+    _id_counter = itertools.count(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed_task_ids)
+
+
+# --- escaping ------------------------------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESCAPES = {"\\": "\\", "t": "\t", "n": "\n", "r": "\r"}
+
+
+def escape(text: str) -> str:
+    """Escape backslash, tab, newline and carriage return so ``text`` fits in one field."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return "".join(_ESCAPES.get(char, char) for char in text)
+    return text
+
+
+def unescape(field: str) -> str:
+    """Invert ``escape``; an unknown escape keeps its backslash."""
+    if "\\" not in field:
+        return field
+    out: list[str] = []
+    chars = iter(field)
+    for char in chars:
+        if char == "\\":
+            following = next(chars, "")
+            out.append(_UNESCAPES.get(following, "\\" + following))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+# --- formatting ----------------------------------------------------------------------------
+
+
+class LineFormatter:
+    """Formats raw rows into lines, caching the date-and-time prefix of the current second.
+
+    ``datetime.isoformat`` costs about a microsecond; nearly all rows in a batch share their
+    second, so the prefix is built once and only the microseconds are formatted per row.
+    """
+
+    __slots__ = ("_prefix", "_second")
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._prefix = ""
+
+    def iso(self, ns: int) -> str:
+        """ISO 8601 UTC with microseconds, e.g. ``2026-11-24T21:02:56.123456+00:00``."""
+        second, rest = divmod(ns, 1_000_000_000)
+        if second != self._second:
+            self._prefix = _dt.datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+            self._second = second
+        return f"{self._prefix}{rest // 1000:06d}+00:00"
+
+    def line(self, raw: RawRow) -> str:
+        """One complete line, fields escaped, ending in ``\\n``."""
+        timestamp, mode, task_id, start, end, duration, task, result = raw
+        iso = self.iso
+        return (
+            f"{iso(timestamp)}\t{escape(mode)}\t{escape(task_id)}\t{iso(start)}\t"
+            f"{'' if end is None else iso(end)}\t"
+            f"{'' if duration is None else format_duration(duration)}\t"
+            f"{escape(task)}\t{escape(result)}\n"
+        )
+
+
+def format_duration(ns: int) -> str:
+    """Seconds with exactly 6 fractional digits, rounded to the microsecond."""
+    seconds, micros = divmod((ns + 500) // 1000, 1_000_000)
+    return f"{seconds}.{micros:06d}"
+
+
+def format_row(row: TaskRow) -> str:
+    """The line for ``row``, as the writer would write it."""
+    return LineFormatter().line(row.to_raw())
+
+
+# --- parsing -------------------------------------------------------------------------------
+
+
+def parse_time(text: str) -> _dt.datetime:
+    """Parse an ISO 8601 timestamp that must carry a UTC offset of zero."""
+    moment = _dt.datetime.fromisoformat(text)
+    if moment.utcoffset() != _dt.timedelta(0):
+        raise ValueError(f"timestamp {text!r} is not UTC (+00:00)")
+    return moment
+
+
+def parse_fields(fields: list[str]) -> TaskRow:
+    """Build a row from the eight unescaped fields of a line; ValueError names the bad field."""
+    timestamp, mode, task_id, start, end, duration, task, result = fields
+    try:
+        parsed_duration = float(duration) if duration else None
+    except ValueError:
+        raise ValueError(f"duration {duration!r} is not a number of seconds") from None
+    if parsed_duration is not None and parsed_duration < 0:
+        raise ValueError(f"duration {duration!r} is negative")
+    if not task_id:
+        raise ValueError("task_id is empty")
+    return TaskRow(
+        timestamp=_parse_named(timestamp, "timestamp"),
+        mode=mode,
+        task_id=task_id,
+        start_time=_parse_named(start, "start_time"),
+        end_time=_parse_named(end, "end_time") if end else None,
+        duration=parsed_duration,
+        task=task,
+        result=result,
+    )
+
+
+def _parse_named(text: str, name: str) -> _dt.datetime:
+    try:
+        return parse_time(text)
+    except ValueError:
+        raise ValueError(f"{name} {text!r} is not an ISO 8601 UTC timestamp") from None
+
+
+class RowReader:
+    """Streams the rows of a file (plain or ``.gz``) in constant memory.
+
+    A last line without its newline is a torn write (a writer killed mid-line): it is not
+    yielded, and its line number is kept in ``torn_line``. Any other bad line raises
+    ``FormatError`` with its line number, or with ``strict=False`` is skipped and kept in
+    ``errors`` (what ``tasktiming validate`` lists).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, strict: bool = True) -> None:
+        self.path = os.fspath(path)
+        self.strict = strict
+        self.torn_line: int | None = None
+        self.errors: list[FormatError] = []
+
+    def __iter__(self) -> Iterator[TaskRow]:
+        for lineno, fields in self.iter_fields():
+            try:
+                yield parse_fields(fields)
+            except ValueError as error:
+                self._fail(lineno, str(error))
+
+    def iter_fields(self) -> Iterator[tuple[int, list[str]]]:
+        """Yield ``(line number, unescaped fields)`` of each row without parsing the values.
+
+        For readers that need only a few columns (the report) and cannot afford a datetime
+        per field.
+        """
+        with _open_binary(self.path) as stream:
+            first = stream.readline()
+            if not first:
+                raise FormatError(self.path, 1, "file is empty: expected the header line")
+            if first.rstrip(b"\r\n").decode("utf-8", "replace") != HEADER.rstrip("\n"):
+                raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
+            for lineno, data in enumerate(stream, 2):
+                if not data.endswith(b"\n"):
+                    self.torn_line = lineno
+                    return
+                fields = self._split(lineno, data)
+                if fields is not None:
+                    yield lineno, fields
+
+    def _split(self, lineno: int, data: bytes) -> list[str] | None:
+        try:
+            text = data[:-1].decode("utf-8")
+        except UnicodeDecodeError:
+            return self._fail(lineno, "line is not valid UTF-8")
+        fields = text.split("\t")
+        if len(fields) != len(FIELDS):
+            return self._fail(lineno, f"expected {len(FIELDS)} tab-separated fields, found {len(fields)}")
+        if "\\" in text:
+            fields = [unescape(field) for field in fields]
+        return fields
+
+    def _fail(self, lineno: int, message: str) -> None:
+        error = FormatError(self.path, lineno, message)
+        if self.strict:
+            raise error
+        self.errors.append(error)
+
+
+def _open_binary(path: str) -> IO[bytes]:
+    if path.endswith(".gz"):
+        import gzip
+
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def read_rows(path: str | os.PathLike[str], *, strict: bool = True) -> RowReader:
+    """Iterate the rows of ``path`` as ``TaskRow``s; see ``RowReader`` for torn lines and errors."""
+    return RowReader(path, strict=strict)
+
+
+def fold(rows: Iterable[TaskRow]) -> dict[str, TaskRow]:
+    """Fold rows into one per task id: a final row wins over ``started``, the last final wins.
+
+    A ``started`` row after its task's final row (possible when rows from several writers
+    interleave) does not undo the final row.
+    """
+    tasks: dict[str, TaskRow] = {}
+    for row in rows:
+        if row.result == STARTED and row.task_id in tasks:
+            continue
+        tasks[row.task_id] = row
+    return tasks
+
