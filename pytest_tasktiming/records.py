@@ -261,12 +261,15 @@ class RowReader:
             return self._fail(lineno, "line is not valid UTF-8")
         fields = text.split("\t")
         if len(fields) != len(FIELDS):
-            return self._fail(lineno, f"expected {len(FIELDS)} tab-separated fields, found {len(fields)}")
+            return self._fail(
+                lineno, f"expected {len(FIELDS)} tab-separated fields, found {len(fields)}"
+            )
         if "\\" in text:
             fields = [unescape(field) for field in fields]
         return fields
 
     def _fail(self, lineno: int, message: str) -> None:
+        """Raise in strict mode, else keep the error for ``errors``."""
         error = FormatError(self.path, lineno, message)
         if self.strict:
             raise error
@@ -277,7 +280,7 @@ def _open_binary(path: str) -> IO[bytes]:
     if path.endswith(".gz"):
         import gzip
 
-        return gzip.open(path, "rb")
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
 
 
@@ -298,4 +301,3 @@ def fold(rows: Iterable[TaskRow]) -> dict[str, TaskRow]:
             continue
         tasks[row.task_id] = row
     return tasks
-

@@ -300,9 +300,7 @@ def _append(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool) ->
             if size == 0:
                 data = HEADER.encode("utf-8") + data
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                _write_all(fd, data)
                 if fsync:
                     os.fsync(fd)
             except OSError:
@@ -310,6 +308,13 @@ def _append(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool) ->
                 raise
         finally:
             os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """``os.write`` until all of ``data`` is written (a regular file may take it in parts)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _cut_torn_tail(fd: int, path: str, size: int) -> int:
@@ -347,7 +352,7 @@ _exit_flush_pid: int | None = None
 
 
 def shared_writer(path: str | os.PathLike[str] | None = None) -> AsyncBufferedWriter:
-    """The process's one writer for ``path`` (default: see ``resolve_path``), created on first use."""
+    """The process's one writer for ``path`` (default: ``resolve_path``), made on first use."""
     key = resolve_path(path)
     writer = _shared.get(key)
     if writer is None or writer.closed:
@@ -389,7 +394,7 @@ def _install_exit_flush() -> None:
     if "multiprocessing" in sys.modules:
         from multiprocessing import util
 
-        util.Finalize(None, close_all, exitpriority=100)  # type: ignore[no-untyped-call]
+        util.Finalize(None, close_all, exitpriority=100)
 
 
 def _before_fork() -> None:
