@@ -258,12 +258,12 @@ class RowReader:
         try:
             text = data[:-1].decode("utf-8")
         except UnicodeDecodeError:
-            return self._fail(lineno, "line is not valid UTF-8")
+            self._fail(lineno, "line is not valid UTF-8")
+            return None
         fields = text.split("\t")
         if len(fields) != len(FIELDS):
-            return self._fail(
-                lineno, f"expected {len(FIELDS)} tab-separated fields, found {len(fields)}"
-            )
+            self._fail(lineno, f"expected {len(FIELDS)} tab-separated fields, found {len(fields)}")
+            return None
         if "\\" in text:
             fields = [unescape(field) for field in fields]
         return fields
