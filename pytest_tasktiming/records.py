@@ -130,40 +130,61 @@ def unescape(field: str) -> str:
 class LineFormatter:
     """Formats raw rows into lines, caching the date-and-time prefix of the current second.
 
-    ``datetime.isoformat`` costs about a microsecond; nearly all rows in a batch share their
-    second, so the prefix is built once and only the microseconds are formatted per row.
+    This is the writer's hot loop. ``datetime.isoformat`` costs about a microsecond and integer
+    formatting with padding is slow too, so times are cut from one ``str(ns)``: nearly every
+    row in a batch shares its second, whose prefix is built once. A row's timestamp equals its
+    start (``started``) or end (final) time, so its text is reused rather than formatted again.
     """
 
     __slots__ = ("_prefix", "_second")
 
     def __init__(self) -> None:
-        self._second = -1
+        self._second = ""
         self._prefix = ""
 
     def iso(self, ns: int) -> str:
         """ISO 8601 UTC with microseconds, e.g. ``2026-11-24T21:02:56.123456+00:00``."""
-        second, rest = divmod(ns, 1_000_000_000)
-        if second != self._second:
-            self._prefix = _dt.datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
-            self._second = second
-        return f"{self._prefix}{rest // 1000:06d}+00:00"
+        if ns < 1_000_000_000:  # before 1970-01-01T00:00:01: no fast path needed
+            second, rest = divmod(ns, 1_000_000_000)
+            return f"{_second_prefix(second)}{rest // 1000:06d}+00:00"
+        digits = str(ns)
+        if digits[:-9] != self._second:
+            self._second = digits[:-9]
+            self._prefix = _second_prefix(int(self._second))
+        return self._prefix + digits[-9:-3] + "+00:00"
 
     def line(self, raw: RawRow) -> str:
         """One complete line, fields escaped, ending in ``\\n``."""
         timestamp, mode, task_id, start, end, duration, task, result = raw
-        iso = self.iso
-        return (
-            f"{iso(timestamp)}\t{escape(mode)}\t{escape(task_id)}\t{iso(start)}\t"
-            f"{'' if end is None else iso(end)}\t"
-            f"{'' if duration is None else format_duration(duration)}\t"
-            f"{escape(task)}\t{escape(result)}\n"
-        )
+        started = self.iso(start)
+        if end is None:
+            ended = ""
+            stamp = started if timestamp == start else self.iso(timestamp)
+        else:
+            ended = self.iso(end)
+            stamp = ended if timestamp == end else self.iso(timestamp)
+        seconds = "" if duration is None else format_duration(duration)
+        texts = mode + task_id + task + result
+        if "\\" in texts or "\t" in texts or "\n" in texts or "\r" in texts:
+            mode, task_id, task, result = (
+                escape(mode),
+                escape(task_id),
+                escape(task),
+                escape(result),
+            )
+        return f"{stamp}\t{mode}\t{task_id}\t{started}\t{ended}\t{seconds}\t{task}\t{result}\n"
+
+
+def _second_prefix(second: int) -> str:
+    return _dt.datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
 
 
 def format_duration(ns: int) -> str:
     """Seconds with exactly 6 fractional digits, rounded to the microsecond."""
-    seconds, micros = divmod((ns + 500) // 1000, 1_000_000)
-    return f"{seconds}.{micros:06d}"
+    digits = str((ns + 500) // 1000)
+    if len(digits) > 6:
+        return digits[:-6] + "." + digits[-6:]
+    return "0." + digits.rjust(6, "0")
 
 
 def format_row(row: TaskRow) -> str:
