@@ -1,0 +1,70 @@
+"""Rows as the compact JSON the page reads, shared by the report and the live dashboard.
+
+One row is ``[task_id, mode, task, start_ms, end_ms, duration_s, result]`` where ``mode``,
+``task`` and ``result`` index a string table (a run repeats a few thousand names a hundred
+thousand times) and times are milliseconds since the epoch. The page folds rows by task id
+exactly as ``records.fold`` does, so a report may send folded rows and the server raw ones.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from ..records import TaskRow
+
+Payload = dict[str, Any]
+
+# Inside <script type="application/json"> only "</script" or "<!--" could end the element;
+# escaping every <, > and & (and the JS line separators) rules that out for any input.
+_SCRIPT_SAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def encode_rows(rows: Iterable[TaskRow]) -> Payload:
+    """The rows as ``{"strings": [...], "rows": [[...], ...]}`` with a shared string table."""
+    index: dict[str, int] = {}
+    strings: list[str] = []
+
+    def ref(text: str) -> int:
+        found = index.get(text)
+        if found is None:
+            found = index[text] = len(strings)
+            strings.append(text)
+        return found
+
+    encoded = [
+        [
+            row.task_id,
+            ref(row.mode),
+            ref(row.task),
+            _ms(row.start_time.timestamp()),
+            None if row.end_time is None else _ms(row.end_time.timestamp()),
+            row.duration,
+            ref(row.result),
+        ]
+        for row in rows
+    ]
+    return {"strings": strings, "rows": encoded}
+
+
+def latest_ms(rows: Iterable[TaskRow]) -> float | None:
+    """The latest moment the rows mention (a row's timestamp or end): "now" for a static file."""
+    latest: float | None = None
+    for row in rows:
+        moment = row.timestamp if row.end_time is None else max(row.timestamp, row.end_time)
+        value = _ms(moment.timestamp())
+        if latest is None or value > latest:
+            latest = value
+    return latest
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 3)
+
+
+def script_json(value: object) -> str:
+    """JSON safe to place inside ``<script type="application/json">`` whatever the strings hold."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)

@@ -1,0 +1,752 @@
+"use strict";
+// The task-timing page: one script for the static report and the live dashboard.
+// Every string from the file reaches the DOM through textContent (or canvas fillText), never
+// innerHTML, so a task name is always shown as text.
+(function () {
+  const config = JSON.parse(document.getElementById("tt-config").textContent);
+  const LIVE = config.kind === "live";
+  const SLACK_MS = 1; // clock jitter between one task's end and the next start on a worker
+  const TABLE_ROW_PX = 25;
+  const LIST_LIMIT = 100;
+  const FAILURES = new Set(["failed", "error", "timeout"]);
+  const SUCCESSES = new Set(["passed", "completed", "recovered", "xfailed", "xpassed"]);
+  // Worst first: a timeline pixel covering several tasks shows the worst of them.
+  const KINDS = ["timeout", "failed", "warning", "running", "ok", "skipped", "other"];
+  const COLORS = {
+    timeout: "#7b2cbf", failed: "#d1343e", warning: "#e69500", running: "#1f77d0",
+    ok: "#2e8b57", skipped: "#a0a4a8", other: "#6c757d",
+  };
+
+  const tasks = new Map(); // task_id -> task, folded as records.fold does
+  const state = {
+    view: null, // [start, end] of the zoomed timeline, or null for everything
+    sortKey: "start", sortDir: 1, filter: "", resultFilter: "",
+    groups: [], all: [], rows: [], knownTimeouts: new Map(), skipped: config.skipped || 0,
+    clockSkew: 0, offset: 0, generation: null, dirty: true, error: null, missing: false,
+  };
+
+  // --- data ------------------------------------------------------------------------------
+
+  function ingest(payload) {
+    const strings = payload.strings;
+    for (const row of payload.rows) {
+      const id = row[0];
+      const result = strings[row[6]];
+      const previous = tasks.get(id);
+      if (previous && result === "started" && previous.result !== "started") continue;
+      const start = row[3];
+      const dur = row[5];
+      let end = row[4];
+      if (end === null && dur !== null) end = start + dur * 1000;
+      tasks.set(id, { id, mode: strings[row[1]], name: strings[row[2]], start, end, dur, result, lane: 0 });
+    }
+    if (payload.rows.length) state.dirty = true;
+  }
+
+  function now() {
+    if (LIVE) return Date.now() + state.clockSkew;
+    return config.now === null ? Date.now() : config.now;
+  }
+
+  function endOf(task) { return task.end === null ? Math.max(now(), task.start) : task.end; }
+  function seconds(task) { return task.dur !== null ? task.dur : (endOf(task) - task.start) / 1000; }
+  function limitOf(task) { return state.knownTimeouts.get(task.name) || config.timeout; }
+
+  function kindOf(task) {
+    if (task.result === "started") return "running";
+    if (task.result === "timeout") return "timeout";
+    if (FAILURES.has(task.result)) return "failed";
+    if (SUCCESSES.has(task.result)) return "ok";
+    if (task.result === "skipped") return "skipped";
+    return "other";
+  }
+
+  function isWarning(task) {
+    const limit = limitOf(task);
+    return task.result !== "timeout" && limit > 0 && seconds(task) >= config.threshold * limit;
+  }
+
+  function analyse() {
+    const all = Array.from(tasks.values());
+    all.sort((a, b) => a.start - b.start || a.id.localeCompare(b.id));
+    // A timeout's duration is the limit the task ran into: the best guess of its timeout.
+    const known = new Map();
+    for (const task of all) {
+      if (task.result === "timeout" && task.dur !== null) {
+        const seen = known.get(task.name);
+        if (seen === undefined || task.dur < seen) known.set(task.name, task.dur);
+      }
+    }
+    state.knownTimeouts = known;
+    state.all = all;
+    state.groups = assignLanes(all);
+  }
+
+  // Greedy interval partitioning, per mode: each task goes to the free lane that freed most
+  // recently (so a worker's back-to-back tasks stay in one lane), and a new lane opens only
+  // when every lane is busy. The lane count is the mode's peak concurrency.
+  function assignLanes(sorted) {
+    const groups = new Map();
+    for (const task of sorted) {
+      let group = groups.get(task.mode);
+      if (!group) {
+        group = { mode: task.mode, lanes: [], busy: new MinHeap(), free: [] };
+        groups.set(task.mode, group);
+      }
+      while (group.busy.size() && group.busy.peek().end <= task.start + SLACK_MS) {
+        group.free.push(group.busy.pop().lane);
+      }
+      let lane = group.free.pop();
+      if (lane === undefined) { lane = group.lanes.length; group.lanes.push([]); }
+      task.lane = lane;
+      group.lanes[lane].push(task);
+      group.busy.push({ end: task.end === null ? Infinity : task.end, lane });
+    }
+    return Array.from(groups.values())
+      .sort((a, b) => (a.mode < b.mode ? -1 : a.mode > b.mode ? 1 : 0))
+      .map((g) => ({ mode: g.mode, lanes: g.lanes }));
+  }
+
+  class MinHeap {
+    constructor() { this.items = []; }
+    size() { return this.items.length; }
+    peek() { return this.items[0]; }
+    push(item) {
+      const a = this.items;
+      a.push(item);
+      let i = a.length - 1;
+      while (i > 0) {
+        const parent = (i - 1) >> 1;
+        if (a[parent].end <= a[i].end) break;
+        [a[parent], a[i]] = [a[i], a[parent]];
+        i = parent;
+      }
+    }
+    pop() {
+      const a = this.items;
+      const top = a[0];
+      const last = a.pop();
+      if (a.length) {
+        a[0] = last;
+        let i = 0;
+        for (;;) {
+          const l = 2 * i + 1, r = l + 1;
+          let m = i;
+          if (l < a.length && a[l].end < a[m].end) m = l;
+          if (r < a.length && a[r].end < a[m].end) m = r;
+          if (m === i) break;
+          [a[m], a[i]] = [a[i], a[m]];
+          i = m;
+        }
+      }
+      return top;
+    }
+  }
+
+  // --- formatting ------------------------------------------------------------------------
+
+  function fmtSeconds(s) {
+    if (s === null || s === undefined) return "";
+    if (s < 1e-3) return (s * 1e6).toFixed(0) + " µs";
+    if (s < 1) return (s * 1e3).toFixed(1) + " ms";
+    if (s < 120) return s.toFixed(2) + " s";
+    if (s < 7200) return (s / 60).toFixed(1) + " min";
+    return (s / 3600).toFixed(2) + " h";
+  }
+
+  function fmtTime(ms) {
+    return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
+  }
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  function resultCell(task) {
+    const label = task.result === "started" ? (LIVE ? "running" : "unfinished") : task.result;
+    return el("td", label, "result r-" + kindOf(task));
+  }
+
+  // --- summary ---------------------------------------------------------------------------
+
+  function renderSummary() {
+    const box = document.getElementById("summary");
+    const counts = { ok: 0, failed: 0, timeout: 0, running: 0, skipped: 0, warning: 0 };
+    let busy = 0, first = Infinity, last = -Infinity;
+    for (const task of state.all) {
+      const kind = kindOf(task);
+      if (kind in counts) counts[kind] += 1;
+      if (isWarning(task)) counts.warning += 1;
+      busy += seconds(task);
+      first = Math.min(first, task.start);
+      last = Math.max(last, endOf(task));
+    }
+    const span = state.all.length ? (last - first) / 1000 : 0;
+    const cards = [
+      ["tasks", state.all.length, ""], ["succeeded", counts.ok, "ok"],
+      ["failed", counts.failed, "failed"], ["timed out", counts.timeout, "timeout"],
+      ["warnings", counts.warning, "warning"],
+      [LIVE ? "running" : "unfinished", counts.running, "running"],
+      ["skipped", counts.skipped, ""], ["wall time", fmtSeconds(span), ""],
+      ["task time", fmtSeconds(busy), ""],
+      ["parallelism", span > 0 ? (busy / span).toFixed(2) + "×" : "–", ""],
+    ];
+    box.replaceChildren(...cards.map(([label, value, cls]) => {
+      const card = el("div", null, "card " + cls);
+      card.dataset.name = label;
+      card.append(el("span", value, "value"), el("span", label, "label"));
+      return card;
+    }));
+  }
+
+  // --- small lists -----------------------------------------------------------------------
+
+  function fillList(tableId, items, cells) {
+    const table = document.getElementById(tableId);
+    const body = table.tBodies[0];
+    const shown = items.slice(0, LIST_LIMIT);
+    body.replaceChildren(...shown.map((item) => {
+      const tr = document.createElement("tr");
+      tr.append(...cells(item));
+      return tr;
+    }));
+    let note = table.nextElementSibling;
+    if (note && note.classList.contains("more")) note.remove();
+    if (items.length > shown.length) {
+      table.after(el("p", `and ${items.length - shown.length} more`, "more"));
+      note = table.nextElementSibling;
+    }
+    const empty = table.parentElement.querySelector(".empty");
+    if (empty) empty.hidden = items.length > 0;
+    table.hidden = items.length === 0;
+  }
+
+  function nameCell(task) {
+    const td = el("td", task.name);
+    td.title = task.name;
+    return td;
+  }
+
+  function renderLists() {
+    const finished = state.all.filter((t) => t.result !== "started" && t.dur !== null);
+    const slowest = finished.slice().sort((a, b) => b.dur - a.dur).slice(0, 20);
+    fillList("slowest-table", slowest, (t) => [
+      nameCell(t), resultCell(t), el("td", fmtSeconds(t.dur), "num"), el("td", fmtTime(t.start), "num"),
+    ]);
+    const timeouts = state.all.filter((t) => t.result === "timeout").reverse();
+    fillList("timeouts-table", timeouts, (t) => [
+      nameCell(t), el("td", t.mode), el("td", fmtSeconds(t.dur), "num"), el("td", fmtTime(t.start), "num"),
+    ]);
+    const warnings = state.all.filter(isWarning).sort((a, b) => seconds(b) / limitOf(b) - seconds(a) / limitOf(a));
+    fillList("warnings-table", warnings, (t) => [
+      nameCell(t), resultCell(t), el("td", fmtSeconds(seconds(t)), "num"),
+      el("td", Math.round((100 * seconds(t)) / limitOf(t)) + "% of " + fmtSeconds(limitOf(t)), "num"),
+    ]);
+    document.getElementById("warning-hint").textContent =
+      `Tasks that ran ${Math.round(config.threshold * 100)}% of their timeout or more: the ` +
+      `timeout a task was seen to hit, else ${fmtSeconds(config.timeout)}.`;
+    fillList("streaks-table", findStreaks(), (s) => [
+      nameCell(s), el("td", s.count, "num"), el("td", fmtTime(s.from), "num"),
+      el("td", s.endedBy, s.endedBy === "still failing" ? "result r-failed" : "result r-ok"),
+    ]);
+    if (LIVE) renderLive();
+  }
+
+  function findStreaks() {
+    const open = new Map();
+    const streaks = [];
+    for (const task of state.all) {
+      if (task.result === "started" || task.result === "skipped") continue;
+      let streak = open.get(task.name);
+      if (FAILURES.has(task.result)) {
+        if (!streak) { streak = { name: task.name, count: 0, from: task.start }; open.set(task.name, streak); }
+        streak.count += 1;
+      } else if (streak) {
+        open.delete(task.name);
+        if (streak.count >= 2) streaks.push({ ...streak, endedBy: task.result });
+      }
+    }
+    for (const streak of open.values()) {
+      if (streak.count >= 2) streaks.push({ ...streak, endedBy: "still failing" });
+    }
+    return streaks.sort((a, b) => b.count - a.count || a.from - b.from);
+  }
+
+  function renderLive() {
+    const running = state.all.filter((t) => t.result === "started");
+    fillList("running-table", running, (t) => {
+      const elapsed = seconds(t);
+      const limit = limitOf(t);
+      const ratio = limit > 0 ? elapsed / limit : 0;
+      const meter = el("div", null, "meter");
+      if (ratio >= 1) meter.classList.add("over");
+      else if (ratio >= config.threshold) meter.classList.add("warning");
+      const fill = el("div", null, "fill");
+      fill.style.width = Math.min(100, ratio * 100).toFixed(1) + "%";
+      meter.append(fill, el("span", `${fmtSeconds(elapsed)} / ${fmtSeconds(limit)}`, "text"));
+      const cell = document.createElement("td");
+      cell.append(meter);
+      return [nameCell(t), el("td", t.mode), el("td", fmtTime(t.start), "num"), cell];
+    });
+    const recent = state.all.filter((t) => t.result !== "started")
+      .sort((a, b) => endOf(b) - endOf(a)).slice(0, 15);
+    fillList("recent-table", recent, (t) => [
+      nameCell(t), resultCell(t), el("td", fmtSeconds(t.dur), "num"), el("td", fmtTime(endOf(t)), "num"),
+    ]);
+  }
+
+  // --- histogram -------------------------------------------------------------------------
+
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function renderHistogram() {
+    const chart = document.getElementById("histogram");
+    const durations = state.all.filter((t) => t.dur !== null);
+    const nodes = [];
+    const W = 720, H = 200, left = 44, bottom = 24, top = 8, bins = 36;
+    if (!durations.length) {
+      chart.replaceChildren(svg("text", { x: W / 2, y: H / 2, "text-anchor": "middle" }, "No finished task yet."));
+      return;
+    }
+    let lo = Infinity, hi = -Infinity;
+    for (const t of durations) {
+      const v = Math.log10(Math.max(t.dur, 1e-6));
+      lo = Math.min(lo, v); hi = Math.max(hi, v);
+    }
+    lo = Math.floor(lo); hi = Math.max(Math.ceil(hi), lo + 1);
+    const ok = new Array(bins).fill(0), bad = new Array(bins).fill(0);
+    for (const t of durations) {
+      const v = Math.log10(Math.max(t.dur, 1e-6));
+      const bin = Math.min(bins - 1, Math.floor(((v - lo) / (hi - lo)) * bins));
+      (FAILURES.has(t.result) ? bad : ok)[bin] += 1;
+    }
+    const peak = Math.max(...ok.map((n, i) => n + bad[i]));
+    const width = (W - left - 8) / bins, plotH = H - top - bottom;
+    const x = (v) => left + ((v - lo) / (hi - lo)) * (W - left - 8);
+    for (let i = 0; i < bins; i++) {
+      const total = ok[i] + bad[i];
+      if (!total) continue;
+      const from = Math.pow(10, lo + ((hi - lo) * i) / bins), to = Math.pow(10, lo + ((hi - lo) * (i + 1)) / bins);
+      const label = `${fmtSeconds(from)} – ${fmtSeconds(to)}: ${total} tasks (${bad[i]} failed)`;
+      const hOk = (ok[i] / peak) * plotH, hBad = (bad[i] / peak) * plotH;
+      const group = svg("g", {});
+      group.append(svg("title", {}, label));
+      group.append(svg("rect", { x: left + i * width + 1, y: top + plotH - hOk, width: width - 2, height: hOk, class: "bar-ok" }));
+      group.append(svg("rect", { x: left + i * width + 1, y: top + plotH - hOk - hBad, width: width - 2, height: hBad, class: "bar-bad" }));
+      nodes.push(group);
+    }
+    for (let d = lo; d <= hi; d++) {
+      nodes.push(svg("text", { x: x(d), y: H - 6, "text-anchor": "middle" }, fmtSeconds(Math.pow(10, d))));
+    }
+    nodes.push(svg("text", { x: left - 6, y: top + 10, "text-anchor": "end" }, String(peak)));
+    nodes.push(svg("text", { x: left - 6, y: top + plotH, "text-anchor": "end" }, "0"));
+    nodes.push(svg("line", { x1: left, x2: W - 8, y1: top + plotH, y2: top + plotH, stroke: "#dde2e7" }));
+    const warnAt = Math.log10(config.threshold * config.timeout);
+    if (config.timeout > 0 && warnAt >= lo && warnAt <= hi) {
+      const line = svg("line", { x1: x(warnAt), x2: x(warnAt), y1: top, y2: top + plotH, class: "limit" });
+      line.append(svg("title", {}, `warning threshold: ${fmtSeconds(config.threshold * config.timeout)}`));
+      nodes.push(line);
+    }
+    chart.replaceChildren(...nodes);
+  }
+
+  // --- timeline --------------------------------------------------------------------------
+
+  const canvas = document.getElementById("timeline-canvas");
+  const tooltip = document.getElementById("tooltip");
+  const layout = { lanes: [], laneH: 18, axisH: 22, range: [0, 1], width: 0 };
+
+  function fullRange() {
+    let first = Infinity, last = -Infinity;
+    for (const task of state.all) {
+      first = Math.min(first, task.start);
+      last = Math.max(last, endOf(task));
+    }
+    if (first === Infinity) return [now() - 1000, now()];
+    if (last <= first) last = first + 1;
+    return [first, last];
+  }
+
+  function renderTimeline() {
+    const labels = document.getElementById("lane-labels");
+    const totalLanes = state.groups.reduce((n, g) => n + g.lanes.length, 0);
+    const groupGap = 18;
+    const laneH = Math.max(2, Math.min(18, Math.floor(480 / Math.max(1, totalLanes))));
+    const lanes = [];
+    const labelNodes = [];
+    let y = layout.axisH;
+    for (const group of state.groups) {
+      const box = el("div", null, "lane-group");
+      box.dataset.mode = group.mode;
+      box.dataset.lanes = String(group.lanes.length);
+      box.style.top = y + "px";
+      box.style.height = groupGap + group.lanes.length * laneH + "px";
+      const count = group.lanes.length === 1 ? "1 lane" : `${group.lanes.length} lanes`;
+      box.append(el("span", group.mode || "(no mode)", "mode"), el("span", count, "count"));
+      labelNodes.push(box);
+      y += groupGap;
+      group.lanes.forEach((laneTasks, i) => {
+        lanes.push({ y, tasks: laneTasks, mode: group.mode, index: i });
+        if (laneH >= 12 && group.lanes.length > 1) {
+          const label = el("span", `lane ${i + 1}`, "lane-label");
+          label.style.top = y - layout.axisH + (laneH - 14) / 2 + "px";
+          labelNodes.push(label);
+        }
+        y += laneH;
+      });
+    }
+    labels.replaceChildren(...labelNodes);
+    labels.style.height = y + "px";
+    layout.lanes = lanes;
+    layout.laneH = laneH;
+    layout.range = state.view || fullRange();
+    drawCanvas(Math.max(y + 4, 60));
+  }
+
+  function drawCanvas(height) {
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.max(200, canvas.parentElement.clientWidth);
+    layout.width = width;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    canvas.style.height = height + "px";
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const [from, to] = layout.range;
+    const scale = width / (to - from);
+    drawAxis(ctx, from, to, width, height);
+    const order = KINDS.length;
+    const cols = new Uint8Array(Math.ceil(width));
+    const starts = new Uint8Array(Math.ceil(width));
+    for (const lane of layout.lanes) {
+      cols.fill(order); starts.fill(0);
+      // Tasks in a lane never overlap, so this is linear in tasks plus pixels.
+      const first = firstEndingAfter(lane.tasks, from);
+      for (let i = first; i < lane.tasks.length; i++) {
+        const task = lane.tasks[i];
+        if (task.start > to) break;
+        const x0 = Math.max(0, Math.floor((task.start - from) * scale));
+        const x1 = Math.min(cols.length, Math.max(x0 + 1, Math.ceil((endOf(task) - from) * scale)));
+        const kind = KINDS.indexOf(isWarning(task) && kindOf(task) === "ok" ? "warning" : kindOf(task));
+        for (let x = x0; x < x1; x++) if (kind < cols[x]) cols[x] = kind;
+        if (x1 - x0 >= 4) starts[x0] = 1;
+      }
+      let x = 0;
+      while (x < cols.length) {
+        const kind = cols[x];
+        let end = x + 1;
+        while (end < cols.length && cols[end] === kind && !starts[end]) end++;
+        if (kind < order) {
+          ctx.fillStyle = COLORS[KINDS[kind]];
+          ctx.fillRect(x + (starts[x] && x > 0 ? 1 : 0), lane.y + 1, end - x - (starts[x] && x > 0 ? 1 : 0), Math.max(1, layout.laneH - 2));
+        }
+        x = end;
+      }
+    }
+  }
+
+  function firstEndingAfter(laneTasks, moment) {
+    let lo = 0, hi = laneTasks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (endOf(laneTasks[mid]) < moment) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+  }
+
+  function niceStep(span) {
+    const raw = span / 8;
+    const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000,
+      120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 21600000, 43200000, 86400000];
+    for (const step of steps) if (step >= raw) return step;
+    return Math.ceil(raw / 86400000) * 86400000;
+  }
+
+  function drawAxis(ctx, from, to, width, height) {
+    const step = niceStep(to - from);
+    const origin = fullRange()[0];
+    ctx.font = "11px system-ui, sans-serif";
+    ctx.fillStyle = "#5f6b76";
+    ctx.strokeStyle = "#eef0f3";
+    ctx.textBaseline = "top";
+    const first = origin + Math.ceil((from - origin) / step) * step;
+    for (let t = first; t <= to; t += step) {
+      const x = Math.round((t - from) * (width / (to - from))) + 0.5;
+      ctx.beginPath(); ctx.moveTo(x, layout.axisH - 4); ctx.lineTo(x, height); ctx.stroke();
+      const label = "+" + fmtSeconds((t - origin) / 1000);
+      const w = ctx.measureText(label).width;
+      ctx.fillText(label, Math.min(Math.max(0, x - w / 2), width - w), 2);
+    }
+  }
+
+  function taskAt(px, py) {
+    const lane = layout.lanes.find((l) => py >= l.y && py < l.y + layout.laneH);
+    if (!lane) return null;
+    const [from, to] = layout.range;
+    const moment = from + (px / layout.width) * (to - from);
+    const slack = (2 * (to - from)) / layout.width; // two pixels, so tiny tasks can be hit
+    const i = firstEndingAfter(lane.tasks, moment - slack);
+    const task = lane.tasks[i];
+    if (!task || task.start > moment + slack) return null;
+    return { task, lane };
+  }
+
+  function showTooltip(event) {
+    const rect = canvas.getBoundingClientRect();
+    const hit = taskAt(event.clientX - rect.left, event.clientY - rect.top);
+    if (!hit) { tooltip.hidden = true; return; }
+    const t = hit.task;
+    const result = t.result === "started" ? (LIVE ? "running" : "unfinished") : t.result;
+    tooltip.textContent = `${t.name}\n${result} · ${fmtSeconds(seconds(t))}\n` +
+      `${t.mode} lane ${hit.lane.index + 1} · started ${fmtTime(t.start)}\n${t.id}`;
+    tooltip.hidden = false;
+    const host = document.getElementById("timeline").getBoundingClientRect();
+    tooltip.style.left = Math.min(event.clientX - host.left + 12, host.width - 300) + "px";
+    tooltip.style.top = event.clientY - host.top + 14 + "px";
+  }
+
+  function wireTimeline() {
+    const selection = document.getElementById("selection");
+    let dragFrom = null;
+    canvas.addEventListener("mousemove", (event) => {
+      const x = event.clientX - canvas.getBoundingClientRect().left;
+      if (dragFrom !== null) {
+        selection.hidden = false;
+        selection.style.left = Math.min(dragFrom, x) + "px";
+        selection.style.width = Math.abs(x - dragFrom) + "px";
+      }
+      showTooltip(event);
+    });
+    canvas.addEventListener("mouseleave", () => { tooltip.hidden = true; });
+    canvas.addEventListener("mousedown", (event) => {
+      dragFrom = event.clientX - canvas.getBoundingClientRect().left;
+    });
+    window.addEventListener("mouseup", (event) => {
+      if (dragFrom === null) return;
+      const x = event.clientX - canvas.getBoundingClientRect().left;
+      selection.hidden = true;
+      if (Math.abs(x - dragFrom) > 4) {
+        const [from, to] = layout.range;
+        const at = (px) => from + (Math.max(0, Math.min(layout.width, px)) / layout.width) * (to - from);
+        state.view = [at(Math.min(dragFrom, x)), at(Math.max(dragFrom, x))];
+        renderTimeline();
+      }
+      dragFrom = null;
+    });
+    canvas.addEventListener("dblclick", () => { state.view = null; renderTimeline(); });
+    canvas.addEventListener("click", (event) => {
+      const rect = canvas.getBoundingClientRect();
+      const hit = taskAt(event.clientX - rect.left, event.clientY - rect.top);
+      if (!hit) return;
+      const input = document.getElementById("filter");
+      input.value = hit.task.name;
+      state.filter = hit.task.name.toLowerCase();
+      renderTable(true);
+    });
+    window.addEventListener("resize", () => renderTimeline());
+    const legend = document.getElementById("legend");
+    legend.replaceChildren(...KINDS.map((kind) => {
+      const item = el("span", null);
+      const swatch = el("span", null, "swatch");
+      swatch.style.background = COLORS[kind];
+      const label = kind === "running" && !LIVE ? "unfinished" : kind === "warning" ? "near timeout" : kind;
+      item.append(swatch, document.createTextNode(label));
+      return item;
+    }));
+  }
+
+  // --- the table -------------------------------------------------------------------------
+
+  const scroller = document.getElementById("table-scroll");
+  const tableBody = document.getElementById("tasks-table").tBodies[0];
+  const lowerCache = new Map();
+  function lower(text) {
+    let found = lowerCache.get(text);
+    if (found === undefined) { found = text.toLowerCase(); lowerCache.set(text, found); }
+    return found;
+  }
+
+  const SORT_VALUE = {
+    start: (t) => t.start, name: (t) => t.name, mode: (t) => t.mode, result: (t) => t.result,
+    dur: (t) => seconds(t), lane: (t) => t.lane, id: (t) => t.id,
+  };
+
+  function computeRows() {
+    const needle = state.filter;
+    const wanted = state.resultFilter;
+    const rows = state.all.filter((t) =>
+      (!wanted || t.result === wanted) &&
+      (!needle || lower(t.name).includes(needle) || lower(t.mode).includes(needle) ||
+        t.result.includes(needle) || t.id.includes(needle)));
+    const value = SORT_VALUE[state.sortKey];
+    const dir = state.sortDir;
+    const keyed = rows.map((t) => [value(t), t]);
+    keyed.sort((a, b) => (a[0] < b[0] ? -dir : a[0] > b[0] ? dir : a[1].start - b[1].start));
+    state.rows = keyed.map((pair) => pair[1]);
+  }
+
+  function renderTable(recompute) {
+    if (recompute) computeRows();
+    document.getElementById("table-count").textContent =
+      `showing ${state.rows.length} of ${state.all.length} tasks`;
+    for (const th of document.querySelectorAll("#tasks-table th")) {
+      th.setAttribute("aria-sort", th.dataset.key === state.sortKey
+        ? (state.sortDir > 0 ? "ascending" : "descending") : "none");
+    }
+    drawRows();
+  }
+
+  function drawRows() {
+    const total = state.rows.length;
+    const first = Math.max(0, Math.floor(scroller.scrollTop / TABLE_ROW_PX) - 10);
+    const count = Math.ceil(scroller.clientHeight / TABLE_ROW_PX) + 20;
+    const last = Math.min(total, first + count);
+    const nodes = [spacer(first * TABLE_ROW_PX)];
+    for (let i = first; i < last; i++) {
+      const t = state.rows[i];
+      const tr = document.createElement("tr");
+      tr.append(el("td", fmtTime(t.start), "num"), nameCell(t), el("td", t.mode), resultCell(t),
+        el("td", t.result === "started" ? "" : seconds(t).toFixed(6), "num"),
+        el("td", t.lane + 1, "num"), el("td", t.id));
+      nodes.push(tr);
+    }
+    nodes.push(spacer((total - last) * TABLE_ROW_PX));
+    tableBody.replaceChildren(...nodes);
+  }
+
+  function spacer(height) {
+    const tr = el("tr", null, "spacer");
+    const td = document.createElement("td");
+    td.colSpan = 7;
+    td.style.height = height + "px";
+    tr.append(td);
+    return tr;
+  }
+
+  function fillResultFilter() {
+    const select = document.getElementById("result-filter");
+    const results = Array.from(new Set(state.all.map((t) => t.result))).sort();
+    const current = select.value;
+    select.replaceChildren(el("option", "any"), ...results.map((r) => el("option", r)));
+    select.options[0].value = "";
+    select.value = results.includes(current) ? current : "";
+  }
+
+  function wireTable() {
+    let timer = null;
+    document.getElementById("filter").addEventListener("input", (event) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        state.filter = event.target.value.trim().toLowerCase();
+        scroller.scrollTop = 0;
+        renderTable(true);
+      }, 80);
+    });
+    document.getElementById("result-filter").addEventListener("change", (event) => {
+      state.resultFilter = event.target.value;
+      scroller.scrollTop = 0;
+      renderTable(true);
+    });
+    for (const th of document.querySelectorAll("#tasks-table th")) {
+      th.querySelector("button").addEventListener("click", () => {
+        if (state.sortKey === th.dataset.key) state.sortDir = -state.sortDir;
+        else { state.sortKey = th.dataset.key; state.sortDir = th.dataset.key === "dur" ? -1 : 1; }
+        renderTable(true);
+      });
+    }
+    let pending = false;
+    scroller.addEventListener("scroll", () => {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(() => { pending = false; drawRows(); });
+    });
+  }
+
+  // --- rendering and the live loop ---------------------------------------------------------
+
+  function renderStatus() {
+    const status = document.getElementById("status");
+    const parts = [];
+    if (LIVE) {
+      if (state.error) parts.push(`connection lost: ${state.error}`);
+      else if (state.missing) parts.push(`waiting for ${config.source} to appear`);
+      else parts.push(`live · updated ${new Date().toLocaleTimeString()}`);
+    } else {
+      parts.push(`report of ${config.source}`);
+    }
+    if (state.skipped) parts.push(`${state.skipped} unreadable line(s) skipped: run tasktiming validate`);
+    status.textContent = parts.join(" · ");
+    document.getElementById("footer").textContent =
+      `pytest-tasktiming ${config.version} · ${LIVE ? "live dashboard" : "generated " + fmtTime(config.generated) + " UTC"}`;
+  }
+
+  function renderAll() {
+    analyse();
+    renderSummary();
+    renderTimeline();
+    renderHistogram();
+    renderLists();
+    fillResultFilter();
+    renderTable(true);
+    renderStatus();
+    state.dirty = false;
+  }
+
+  // Running tasks grow without new rows: redraw what shows their elapsed time.
+  function refreshElapsed() {
+    renderSummary();
+    renderTimeline();
+    renderLists();
+    renderStatus();
+  }
+
+  async function poll() {
+    let more = false;
+    try {
+      const query = new URLSearchParams({ offset: String(state.offset) });
+      if (state.generation !== null) query.set("gen", state.generation);
+      const response = await fetch("api/rows?" + query, { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const payload = await response.json();
+      if (payload.reset) { tasks.clear(); state.skipped = 0; state.dirty = true; }
+      state.generation = payload.gen;
+      state.offset = payload.offset;
+      state.missing = payload.missing;
+      state.skipped += payload.skipped;
+      state.clockSkew = payload.now - Date.now();
+      state.error = null;
+      ingest(payload);
+      more = payload.more;
+    } catch (error) {
+      state.error = error.message;
+    }
+    if (!more) {
+      if (state.dirty) renderAll();
+      else if (state.all.some((t) => t.result === "started")) refreshElapsed();
+      else renderStatus();
+      document.documentElement.dataset.ready = "true";
+    }
+    setTimeout(poll, more ? 0 : config.pollMs);
+  }
+
+  wireTimeline();
+  wireTable();
+  ingest(JSON.parse(document.getElementById("tt-data").textContent));
+  if (LIVE) {
+    document.getElementById("live").hidden = false;
+    poll();
+  } else {
+    renderAll();
+    document.documentElement.dataset.ready = "true";
+  }
+})();
