@@ -122,7 +122,9 @@ def main() -> None:
     print(f"{'design':20} {'threads':>7} {'p50 us':>8} {'p99 us':>8}")
     for threads in (1, 16):
         for name, design in designs.items():
-            p50s, p99s = zip(*(run(design, threads, 200_000 // threads) for _ in range(5)))
+            p50s, p99s = zip(
+                *(run(design, threads, 200_000 // threads) for _ in range(5)), strict=True
+            )
             print(f"{name:20} {threads:>7} {statistics.median(p50s):>8.3f} "
                   f"{statistics.median(p99s):>8.3f}")  # fmt: skip
 
