@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -259,7 +260,9 @@ def test_a_forked_child_writes_its_own_rows_and_never_the_parents(tmp_path: Path
     path = tmp_path / "t.tsv"
     writer = AsyncBufferedWriter(path, buffer_size=10_000, flush_interval=60)
     writer.put(raw("parent-before-fork"))
-    pid = os.fork()
+    with warnings.catch_warnings():  # Python 3.12+ warns about forking with threads running
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
     if pid == 0:  # the child: write, close, leave without running the parent's cleanup
         try:
             writer.put(raw("child"))
