@@ -365,6 +365,20 @@ def shared_writer(path: str | os.PathLike[str] | None = None) -> AsyncBufferedWr
     return writer
 
 
+def redirect(path: str | os.PathLike[str], writer: AsyncBufferedWriter | None) -> None:
+    """Make ``shared_writer(path)`` return ``writer`` from now on; None forgets the stand-in.
+
+    For pytest-xdist workers: an in-memory collector stands in for the session's file, so rows
+    of ``@timed_task`` code running inside tests travel to the controller with the reports.
+    """
+    key = resolve_path(path)
+    with _shared_lock:
+        if writer is None:
+            _shared.pop(key, None)
+        else:
+            _shared[key] = writer
+
+
 def flush_all() -> None:
     """Flush every live writer of this process."""
     for writer in list(_live_writers):
