@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .decorators import set_recording, timed, timed_task
 from .exceptions import (
     FailureLimitExceeded,
     FormatError,
@@ -13,6 +14,8 @@ from .exceptions import (
     WriteFailedError,
 )
 from .records import TaskRow, fold, read_rows
+from .streaks import CommandFailureTracker
+from .timeout import TimeoutEnforcer
 from .writer import AsyncBufferedWriter
 
 try:
@@ -22,14 +25,19 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "AsyncBufferedWriter",
+    "CommandFailureTracker",
     "FailureLimitExceeded",
     "FormatError",
     "TaskRow",
     "TaskTimeoutError",
     "TaskTimeoutWarning",
     "TaskTimingWarning",
+    "TimeoutEnforcer",
     "WriteFailedError",
     "__version__",
     "fold",
     "read_rows",
+    "set_recording",
+    "timed",
+    "timed_task",
 ]
