@@ -154,6 +154,12 @@
     return (s / 3600).toFixed(2) + " h";
   }
 
+  function fmtTick(s) {
+    if (s < 1e-3) return Number((s * 1e6).toPrecision(3)) + " µs";
+    if (s < 1) return Number((s * 1e3).toPrecision(3)) + " ms";
+    return Number(s.toPrecision(3)) + " s";
+  }
+
   function fmtTime(ms) {
     return new Date(ms).toISOString().replace("T", " ").replace("Z", "");
   }
@@ -345,7 +351,7 @@
       nodes.push(group);
     }
     for (let d = lo; d <= hi; d++) {
-      nodes.push(svg("text", { x: x(d), y: H - 6, "text-anchor": "middle" }, fmtSeconds(Math.pow(10, d))));
+      nodes.push(svg("text", { x: x(d), y: H - 6, "text-anchor": "middle" }, fmtTick(Math.pow(10, d))));
     }
     nodes.push(svg("text", { x: left - 6, y: top + 10, "text-anchor": "end" }, String(peak)));
     nodes.push(svg("text", { x: left - 6, y: top + plotH, "text-anchor": "end" }, "0"));
@@ -398,7 +404,7 @@
         lanes.push({ y, tasks: laneTasks, mode: group.mode, index: i });
         if (laneH >= 12 && group.lanes.length > 1) {
           const label = el("span", `lane ${i + 1}`, "lane-label");
-          label.style.top = y - layout.axisH + (laneH - 14) / 2 + "px";
+          label.style.top = y + (laneH - 14) / 2 + "px";
           labelNodes.push(label);
         }
         y += laneH;
@@ -724,7 +730,7 @@
       state.missing = payload.missing;
       state.skipped += payload.skipped;
       state.clockSkew = payload.now - Date.now();
-      state.error = null;
+      state.error = payload.error;
       ingest(payload);
       more = payload.more;
     } catch (error) {

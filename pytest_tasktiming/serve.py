@@ -1,0 +1,205 @@
+"""``tasktiming serve``: a live dashboard of a growing file on the standard library's server.
+
+Read-only and small on purpose: ``GET /`` is the page and ``GET /api/rows`` the file's rows
+from a byte offset on; nothing else is served. Each poll reads only the bytes appended since
+the client's offset, so a poll costs the same in a run's first minute and in its tenth hour.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import socket
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, BinaryIO
+from urllib.parse import parse_qs, urlsplit
+
+from ._timing import clock
+from .html import DEFAULT_THRESHOLD, DEFAULT_TIMEOUT, render_page
+from .html._payload import encode_rows
+from .records import FIELDS, HEADER, TaskRow, fold, parse_fields, unescape
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+CHUNK_BYTES = 2 << 20
+"""Bytes read per poll at most: a client catching up on a large file asks again at once."""
+
+_HEADER_BYTES = HEADER.encode("utf-8")
+
+
+def read_since(
+    path: str, offset: int, generation: str | None, *, limit: int = CHUNK_BYTES
+) -> dict[str, Any]:
+    """The complete rows appended to ``path`` after byte ``offset``, as the page's payload.
+
+    ``generation`` names the file the offset belongs to (device and inode): when the file was
+    replaced, truncated, or the offset is not at a line start, the answer starts over from the
+    top with ``reset`` set. A torn last line is left for the next poll; unreadable lines are
+    counted in ``skipped``.
+    """
+    answer: dict[str, Any] = {
+        "gen": None, "offset": 0, "reset": False, "more": False, "missing": False,
+        "error": None, "skipped": 0, "now": clock.wall_ns() / 1e6, "strings": [], "rows": [],
+    }  # fmt: skip
+    try:
+        with open(path, "rb") as stream:
+            _read_into(answer, stream, path=path, offset=offset, generation=generation, limit=limit)
+    except FileNotFoundError:
+        answer.update(missing=True, reset=offset != 0)
+    return answer
+
+
+def _read_into(
+    answer: dict[str, Any],
+    stream: BinaryIO,
+    *,
+    path: str,
+    offset: int,
+    generation: str | None,
+    limit: int,
+) -> None:
+    info = os.fstat(stream.fileno())
+    current = f"{info.st_dev}-{info.st_ino}"
+    if offset and (
+        generation != current or offset > info.st_size or not _at_line_start(stream, offset)
+    ):
+        answer["reset"] = True
+        offset = 0
+    answer["gen"] = current
+    if offset == 0:
+        first = stream.readline()
+        if not first.endswith(b"\n"):  # empty, or the header is being written
+            return
+        if first != _HEADER_BYTES:
+            answer["error"] = f"{path} is not a task-timing file: its first line is not the header"
+            return
+        offset = len(first)
+    stream.seek(offset)
+    data = stream.read(limit)
+    if len(data) == limit and b"\n" not in data:  # one line longer than a chunk
+        data += stream.readline()
+    complete = data[: data.rfind(b"\n") + 1]
+    rows, skipped = _parse(complete)
+    answer.update(encode_rows(fold(rows).values()))
+    answer.update(offset=offset + len(complete), skipped=skipped, more=len(data) >= limit)
+
+
+def _at_line_start(stream: BinaryIO, offset: int) -> bool:
+    stream.seek(offset - 1)
+    return bool(stream.read(1) == b"\n")
+
+
+def _parse(data: bytes) -> tuple[list[TaskRow], int]:
+    rows: list[TaskRow] = []
+    skipped = 0
+    for line in data.split(b"\n")[:-1]:
+        try:  # UnicodeDecodeError is a ValueError too
+            fields = line.decode("utf-8").split("\t")
+            if len(fields) != len(FIELDS):
+                raise ValueError(f"expected {len(FIELDS)} fields")
+            rows.append(parse_fields([unescape(field) for field in fields]))
+        except ValueError:
+            skipped += 1
+    return rows, skipped
+
+
+class DashboardServer(ThreadingHTTPServer):
+    """Serves the dashboard of one file; ``url`` is where to point a browser."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        path: str,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        threshold: float = DEFAULT_THRESHOLD,
+        poll_ms: int = 1000,
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), _Handler)
+        self.host = host
+        self.file_path = path
+        self.page = render_page(
+            kind="live",
+            source=path,
+            payload=encode_rows(()),
+            timeout=timeout,
+            threshold=threshold,
+            poll_ms=poll_ms,
+        ).encode("utf-8")
+        self.loopback_only = _is_loopback(host)
+
+    @property
+    def url(self) -> str:
+        """The page's address, e.g. ``http://127.0.0.1:8765/``."""
+        shown = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{shown}:{self.server_address[1]}/"
+
+    def host_allowed(self, header: str | None) -> bool:
+        """On loopback, only a loopback ``Host``: a web page a user visits cannot re-point
+        its own domain at this server (DNS rebinding) and read the file."""
+        if not self.loopback_only:
+            return True
+        name = urlsplit("//" + (header or "")).hostname
+        return name is not None and _is_loopback(name)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: DashboardServer
+    server_version = "tasktiming"
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def _respond(self, *, send_body: bool) -> None:
+        if not self.server.host_allowed(self.headers.get("Host")):
+            self._send(HTTPStatus.FORBIDDEN, b"forbidden host\n", "text/plain", send_body)
+            return
+        url = urlsplit(self.path)
+        if url.path == "/":
+            self._send(HTTPStatus.OK, self.server.page, "text/html", send_body)
+        elif url.path == "/api/rows":
+            query = parse_qs(url.query)
+            offset_text = query.get("offset", ["0"])[0]
+            if not offset_text.isdigit():
+                error = json.dumps({"error": f"offset {offset_text!r} is not a byte offset"})
+                self._send(HTTPStatus.BAD_REQUEST, error.encode(), "application/json", send_body)
+                return
+            answer = read_since(
+                self.server.file_path, int(offset_text), query.get("gen", [None])[0]
+            )
+            body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            self._send(HTTPStatus.OK, body, "application/json", send_body)
+        else:
+            self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", send_body)
+
+    def _send(self, status: HTTPStatus, body: bytes, kind: str, send_body: bool) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{kind}; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", "frame-ancestors 'none'")
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the page polls every second and would flood the terminal."""
