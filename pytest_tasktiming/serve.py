@@ -69,6 +69,7 @@ def _read_into(
         offset = 0
     answer["gen"] = current
     if offset == 0:
+        stream.seek(0)
         first = stream.readline()
         if not first.endswith(b"\n"):  # empty, or the header is being written
             return

@@ -1,0 +1,204 @@
+"""The live dashboard server: reads by byte offset, and serves nothing but the page."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from pytest_tasktiming.records import HEADER, format_row
+from pytest_tasktiming.serve import DashboardServer, read_since
+from tests.test_html import make_row
+
+
+def line(task_id: str, result: str, **changes: object) -> str:
+    return format_row(make_row(task_id, result, **changes))  # type: ignore[arg-type]
+
+
+def append(path: Path, text: str) -> None:
+    with path.open("a", encoding="utf-8") as stream:
+        stream.write(text)
+
+
+def ids(answer: dict[str, object]) -> list[str]:
+    rows = answer["rows"]
+    assert isinstance(rows, list)
+    return [row[0] for row in rows]
+
+
+def test_each_read_returns_only_what_was_appended_since_the_offset(tsv_path: Path) -> None:
+    tsv_path.write_text(HEADER + line("a", "started"), encoding="utf-8")
+    first = read_since(str(tsv_path), 0, None)
+    assert ids(first) == ["a"]
+
+    append(tsv_path, line("a", "completed") + line("b", "started", at=2))
+    second = read_since(str(tsv_path), first["offset"], first["gen"])
+
+    assert ids(second) == ["a", "b"]
+    assert second["reset"] is False
+    assert second["offset"] == tsv_path.stat().st_size
+    assert ids(read_since(str(tsv_path), second["offset"], second["gen"])) == []
+
+
+def test_bytes_before_the_offset_are_never_read_again(tsv_path: Path) -> None:
+    # Garbage before the offset would be counted as skipped if a poll re-read the file.
+    tsv_path.write_text(HEADER + "garbage\n" * 1000, encoding="utf-8")
+    first = read_since(str(tsv_path), 0, None)
+    assert first["skipped"] == 1000
+
+    append(tsv_path, line("a", "completed"))
+    second = read_since(str(tsv_path), first["offset"], first["gen"])
+    assert second["skipped"] == 0
+    assert ids(second) == ["a"]
+
+
+def test_a_torn_last_line_waits_for_its_end(tsv_path: Path) -> None:
+    full = line("a", "completed")
+    tsv_path.write_text(HEADER + full[:30], encoding="utf-8")
+    first = read_since(str(tsv_path), 0, None)
+    assert ids(first) == []
+    assert first["offset"] == len(HEADER)
+
+    append(tsv_path, full[30:])
+    assert ids(read_since(str(tsv_path), first["offset"], first["gen"])) == ["a"]
+
+
+def test_a_replaced_file_starts_the_client_over(tsv_path: Path) -> None:
+    tsv_path.write_text(HEADER + line("old", "completed"), encoding="utf-8")
+    first = read_since(str(tsv_path), 0, None)
+    replacement = tsv_path.with_name("new.tsv")
+    replacement.write_text(HEADER + line("new", "completed") * 3, encoding="utf-8")
+    os.replace(replacement, tsv_path)
+
+    again = read_since(str(tsv_path), first["offset"], first["gen"])
+
+    assert again["reset"] is True
+    assert ids(again) == ["new"]
+
+
+@pytest.mark.parametrize(
+    "offset", [pytest.param(10**9, id="past-the-end"), pytest.param(7, id="mid-line")]
+)
+def test_an_offset_the_file_cannot_have_starts_over(tsv_path: Path, offset: int) -> None:
+    tsv_path.write_text(HEADER + line("a", "completed"), encoding="utf-8")
+    generation = read_since(str(tsv_path), 0, None)["gen"]
+    answer = read_since(str(tsv_path), offset, generation)
+    assert answer["reset"] is True
+    assert ids(answer) == ["a"]
+
+
+def test_a_missing_file_is_waited_for(tsv_path: Path) -> None:
+    assert read_since(str(tsv_path), 0, None)["missing"] is True
+    tsv_path.write_text(HEADER + line("a", "started"), encoding="utf-8")
+    answer = read_since(str(tsv_path), 0, None)
+    assert answer["missing"] is False
+    assert ids(answer) == ["a"]
+
+
+def test_a_file_without_the_header_is_reported_not_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "other.tsv"
+    path.write_text("name,value\n" + line("a", "completed"), encoding="utf-8")
+    answer = read_since(str(path), 0, None)
+    assert "not a task-timing file" in answer["error"]
+    assert ids(answer) == []
+
+
+def test_a_large_file_arrives_in_chunks_without_losing_a_row(tsv_path: Path) -> None:
+    tsv_path.write_text(
+        HEADER + "".join(line(str(i), "completed", at=i) for i in range(300)), encoding="utf-8"
+    )
+    seen: list[str] = []
+    offset, generation, reads = 0, None, 0
+    while True:
+        answer = read_since(str(tsv_path), offset, generation, limit=1000)
+        seen += ids(answer)
+        offset, generation, reads = answer["offset"], answer["gen"], reads + 1
+        if not answer["more"]:
+            break
+    assert seen == [str(i) for i in range(300)]
+    assert reads > 10
+
+
+def test_a_line_longer_than_a_chunk_still_arrives(tsv_path: Path) -> None:
+    tsv_path.write_text(HEADER + line("a", "completed", task="x" * 5000), encoding="utf-8")
+    answer = read_since(str(tsv_path), len(HEADER), read_since(str(tsv_path), 0, None)["gen"],
+                        limit=100)  # fmt: skip
+    assert ids(answer) == ["a"]
+
+
+# --- over HTTP ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def server(tsv_path: Path) -> Iterator[DashboardServer]:
+    tsv_path.write_text(HEADER + line("a", "started"), encoding="utf-8")
+    dashboard = DashboardServer(str(tsv_path), port=0)
+    thread = threading.Thread(target=dashboard.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield dashboard
+    dashboard.shutdown()
+    dashboard.server_close()
+    thread.join(timeout=5)
+
+
+def request(
+    server: DashboardServer, path: str, *, method: str = "GET", host: str | None = None
+) -> tuple[int, str, bytes]:
+    connection = http.client.HTTPConnection(*server.server_address[:2], timeout=10)
+    headers = {"Host": host} if host else {}
+    connection.request(method, path, headers=headers)
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, response.getheader("Content-Type") or "", body
+
+
+def test_server_listens_on_loopback_by_default(tsv_path: Path) -> None:
+    dashboard = DashboardServer(str(tsv_path), port=0)
+    try:
+        assert dashboard.server_address[0] == "127.0.0.1"
+        assert dashboard.url == f"http://127.0.0.1:{dashboard.server_address[1]}/"
+    finally:
+        dashboard.server_close()
+
+
+def test_server_serves_the_live_page(server: DashboardServer) -> None:
+    status, kind, body = request(server, "/")
+    assert (status, kind) == (200, "text/html; charset=utf-8")
+    assert b'"kind":"live"' in body
+
+
+def test_server_serves_rows_as_json(server: DashboardServer) -> None:
+    status, kind, body = request(server, "/api/rows?offset=0")
+    assert (status, kind) == (200, "application/json; charset=utf-8")
+    assert ids(json.loads(body)) == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "status"),
+    [
+        pytest.param("/task_timing.tsv", "GET", 404, id="the-file-itself"),
+        pytest.param("/../../etc/passwd", "GET", 404, id="path-traversal"),
+        pytest.param("/api/rows?offset=-1", "GET", 400, id="negative-offset"),
+        pytest.param("/api/rows?offset=abc", "GET", 400, id="text-offset"),
+        pytest.param("/", "POST", 501, id="post"),
+        pytest.param("/", "PUT", 501, id="put"),
+        pytest.param("/", "DELETE", 501, id="delete"),
+    ],
+)
+def test_server_serves_nothing_else_and_writes_nothing(
+    server: DashboardServer, path: str, method: str, status: int
+) -> None:
+    before = Path(server.file_path).read_bytes()
+    assert request(server, path, method=method)[0] == status
+    assert Path(server.file_path).read_bytes() == before
+
+
+def test_server_refuses_a_foreign_host_name(server: DashboardServer) -> None:
+    assert request(server, "/api/rows", host="attacker.example")[0] == 403
+    assert request(server, "/api/rows", host=f"localhost:{server.server_address[1]}")[0] == 200
