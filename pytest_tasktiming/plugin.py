@@ -1,1 +1,300 @@
-"""pytest plugin (placeholder until issue 4 lands): registered, does nothing."""
+"""The pytest plugin: ``pytest --task-timing`` makes every test a row of the TSV file.
+
+Registered through the ``pytest11`` entry point; until enabled it only adds its options,
+marker and hooks. Enabled, ``pytest_configure`` resolves the settings once and registers the
+stateful parts: a ``Runner`` where tests run (deadline, duration, outcome) and, where the file
+is written, a ``Recorder`` (``_recorder.py``); an xdist worker gets a ``WorkerRelay`` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Generator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from . import _xdist, hookspecs
+from ._recorder import Recorder
+from ._timing import clock
+from .exceptions import TaskTimeoutError, TaskTimeoutWarning
+from .records import TIMEOUT
+from .settings import ENV_FILE, MARKER, MARKER_HELP, Settings, add_options
+from .timeout import Deadline, watch
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+"""The session's resolved settings, in ``config.stash`` when the plugin is enabled."""
+_ITEM_SETTINGS = pytest.StashKey[Settings]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", MARKER_HELP)
+    settings = Settings.from_config(config)
+    if not settings.enabled:
+        return
+    worker = _xdist.is_worker(config)
+    if worker:
+        settings = replace(settings, path=_xdist.worker_path(config) or settings.path)
+    config.stash[SETTINGS_KEY] = settings
+    _point_environment_at(config, settings.path)
+    runner = Runner(config, settings, exit_on_stuck=True if worker else None)
+    config.pluginmanager.register(runner, "tasktiming-runner")
+    # Only one process writes test rows: this one, or under xdist the controller, to which
+    # workers send what they measured inside the reports.
+    if worker:
+        runner.relay = _xdist.WorkerRelay(config, settings.path)
+        config.pluginmanager.register(runner.relay, "tasktiming-relay")
+    else:
+        recorder = Recorder(config, settings, runner)
+        runner.deliver_stuck = recorder.pytest_runtest_logreport
+        config.pluginmanager.register(recorder, "tasktiming-recorder")
+
+
+def _point_environment_at(config: pytest.Config, path: str) -> None:
+    """Make ``@timed_task``/``timed`` code inside the tests write to the session's file."""
+    old = os.environ.get(ENV_FILE)
+    os.environ[ENV_FILE] = path
+
+    def restore() -> None:
+        if old is None:
+            os.environ.pop(ENV_FILE, None)
+        else:
+            os.environ[ENV_FILE] = old
+
+    config.add_cleanup(restore)
+
+
+class _Running:
+    """The test this process runs now, and what happened to it so far."""
+
+    __slots__ = (
+        "deadline", "finished", "item", "nodeid", "result", "settings", "start_mono",
+        "start_wall", "task", "warnings",
+    )  # fmt: skip
+
+    def __init__(self, item: pytest.Item, settings: Settings) -> None:
+        self.item = item
+        self.nodeid = item.nodeid
+        self.settings = settings
+        self.task = settings.task or _xdist.stable_nodeid(item.nodeid)
+        self.result: str | None = None
+        self.finished = False
+        self.warnings: list[float] = []
+        self.deadline: Deadline | None = None
+        self.start_wall = clock.wall_ns()
+        self.start_mono = clock.mono_ns()
+
+    def record(self, report: pytest.TestReport) -> None:
+        """Fold one phase's report into the test's outcome, as pytest's summary counts it."""
+        when, outcome, result = report.when, report.outcome, self.result
+        if outcome == "failed":
+            if result != "failed":
+                self.result = "failed" if when == "call" else "error"
+        elif outcome == "skipped":
+            self.result = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+        elif when == "call":
+            self.result = "xpassed" if hasattr(report, "wasxfail") else "passed"
+
+    def final_result(self) -> str:
+        deadline = self.deadline
+        result = self.result or "passed"
+        if deadline is not None and deadline.timed_out and result in ("failed", "error"):
+            return TIMEOUT
+        return result
+
+
+class Runner:
+    """Runs where the tests run: one deadline per test, its duration and outcome.
+
+    What it learns goes into the test's last report as plain data (``report.task_timing``),
+    which xdist serializes to the controller; in a single process the recorder reads it there.
+    """
+
+    def __init__(
+        self, config: pytest.Config, settings: Settings, *, exit_on_stuck: bool | None
+    ) -> None:
+        self.config = config
+        self.settings = settings
+        self.exit_on_stuck = exit_on_stuck
+        self.current: _Running | None = None
+        self.relay: _xdist.WorkerRelay | None = None
+        self.deliver_stuck: Callable[[pytest.TestReport], None] = self._send_report
+        # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
+        self._stderr = os.dup(2)
+        config.add_cleanup(lambda: os.close(self._stderr))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Resolve each marked test's settings once, so running it costs a stash lookup."""
+        base = self.settings
+        pytest_timeout = self.config.pluginmanager.has_plugin("timeout")
+        everywhere = pytest_timeout and _positive(getattr(self.config, "_env_timeout", None))
+        for item in items:
+            settings = base
+            marker = item.get_closest_marker(MARKER)
+            if marker is not None:
+                settings = settings.for_marker(marker, item.nodeid)
+            if pytest_timeout and settings.enforce and _pytest_timeout_applies(item, everywhere):
+                settings = replace(settings, enforce=False)  # it times the test: we only warn
+            if settings is not base:
+                item.stash[_ITEM_SETTINGS] = settings
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+        settings = item.stash.get(_ITEM_SETTINGS, self.settings)
+        running = self.current = _Running(item, settings)
+        running.deadline = watch(
+            running.task,
+            settings.timeout,
+            warning_threshold=settings.warning_threshold,
+            enforce=settings.enforce,
+            on_warning=self._on_warning,
+            on_stuck=self._on_stuck,
+            exit_on_stuck=self.exit_on_stuck,
+        )
+        try:
+            return (yield)
+        finally:
+            _cancel(running.deadline)
+            self.current = None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        running = self.current
+        if running is None or running.nodeid != report.nodeid or running.finished:
+            return
+        running.record(report)
+        if report.when == "teardown":
+            running.finished = True
+            if running.deadline is not None:
+                _cancel(running.deadline)
+            report.task_timing = self._payload(running, running.final_result())  # type: ignore[attr-defined]
+            self._record_warnings(running)
+
+    def _payload(self, running: _Running, result: str) -> dict[str, Any]:
+        """Plain data only: it crosses to the xdist controller inside the report."""
+        settings, deadline = running.settings, running.deadline
+        return {
+            "ns": clock.mono_ns() - running.start_mono,
+            "result": result,
+            "mode": settings.mode,
+            "task": running.task,
+            "start_wall": running.start_wall,
+            "timeout": settings.timeout,
+            "warned": deadline is not None and deadline.warned,
+            "rows": self.relay.collector.take() if self.relay is not None else None,
+        }
+
+    # --- the watchdog's callbacks (in its thread) --------------------------------------------
+
+    def _running_for(self, deadline: Deadline) -> _Running | None:
+        running = self.current
+        if running is None or running.deadline is not deadline or running.finished:
+            return None
+        return running
+
+    def _on_warning(self, deadline: Deadline) -> None:
+        running = self._running_for(deadline)
+        if running is None or deadline.timeout is None:
+            return
+        elapsed = deadline.elapsed
+        running.warnings.append(elapsed)
+        self.config.hook.pytest_tasktiming_timeout_warning(
+            item=running.item, elapsed=elapsed, timeout=deadline.timeout
+        )
+
+    def _on_stuck(self, deadline: Deadline) -> None:
+        """The last resort: the test ignored its timeout; leave its row before any exit."""
+        running = self._running_for(deadline)
+        if running is None:
+            return
+        running.finished = True
+        frame = sys._current_frames().get(deadline.thread_ident or -1)
+        stack = "".join(traceback.format_stack(frame)) if frame is not None else "(gone)\n"
+        report = pytest.TestReport(
+            running.nodeid,
+            running.item.location,
+            keywords={},
+            outcome="failed",
+            longrepr=(
+                f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is "
+                f"still running, past its {deadline.timeout:g}s timeout, and did not stop "
+                f"when told to (stuck in C code?). Its stack:\n{stack}"
+            ),
+            when="call",
+            duration=deadline.elapsed,
+        )
+        report.task_timing = self._payload(running, TIMEOUT)  # type: ignore[attr-defined]
+        self.deliver_stuck(report)
+
+    def _send_report(self, report: pytest.TestReport) -> None:
+        self.config.hook.pytest_runtest_logreport(report=report)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_tasktiming_timeout_warning(
+        self, item: pytest.Item, elapsed: float, timeout: float
+    ) -> bool:
+        os.write(
+            self._stderr, f"\ntasktiming: {_warning_text(item.nodeid, elapsed, timeout)}\n".encode()
+        )
+        return True
+
+    def _record_warnings(self, running: _Running) -> None:
+        """List the warnings in pytest's warnings summary (under xdist, the controller's)."""
+        timeout = running.settings.timeout
+        if not running.warnings or timeout is None:
+            return
+        item = running.item
+        path, line, _ = item.location
+        for elapsed in running.warnings:
+            message = TaskTimeoutWarning(_warning_text(item.nodeid, elapsed, timeout))
+            self.config.hook.pytest_warning_recorded.call_historic(
+                kwargs={
+                    "warning_message": warnings.WarningMessage(
+                        message, TaskTimeoutWarning, str(item.path), (line or 0) + 1
+                    ),
+                    "when": "runtest",
+                    "nodeid": item.nodeid,
+                    "location": (path, line, item.name),
+                }
+            )
+
+
+def _warning_text(nodeid: str, elapsed: float, timeout: float) -> str:
+    if elapsed >= timeout:
+        return f"{nodeid} ran past its {timeout:g}s timeout ({elapsed:.1f}s so far); not enforced"
+    return f"{nodeid} has run {elapsed:.1f}s, {elapsed / timeout:.0%} of its {timeout:g}s timeout"
+
+
+def _cancel(deadline: Deadline) -> None:
+    # If it fires as the test ends, it comes out of cancel(): the test finished in time.
+    with contextlib.suppress(TaskTimeoutError):
+        deadline.cancel()
+
+
+def _positive(value: object) -> bool:
+    try:
+        return value is not None and float(value) > 0  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def _pytest_timeout_applies(item: pytest.Item, everywhere: bool) -> bool:
+    """True when pytest-timeout times this test: its marker, else its option/ini/env value."""
+    marker = item.get_closest_marker("timeout")
+    if marker is None:
+        return everywhere
+    return _positive(marker.args[0] if marker.args else marker.kwargs.get("timeout"))

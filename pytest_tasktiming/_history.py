@@ -1,0 +1,47 @@
+"""Failure streaks from the file's history: the tests whose last runs all failed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Set
+
+from ._summary import FAILING
+from ._xdist import stable_nodeid
+from .exceptions import FormatError
+from .records import STARTED, RowReader
+
+MIN_RUNS = 3
+
+
+def failing_streaks(
+    path: str | os.PathLike[str], tasks: Set[str], min_runs: int = MIN_RUNS
+) -> list[tuple[str, int]]:
+    """``(task, failed runs)`` of the ``tasks`` whose last ``min_runs`` or more runs failed.
+
+    Runs are final rows, one per task id, in time order; ``skipped`` runs neither extend nor
+    end a streak. The ``@group`` suffix of ``--dist loadgroup`` is ignored, so a test keeps
+    its history whichever way it was distributed. Bad lines are skipped: this is advice.
+    """
+    runs: dict[str, dict[str, tuple[str, str]]] = {}
+    try:
+        for _, fields in RowReader(path, strict=False).iter_fields():
+            result = fields[7]
+            if result == STARTED:
+                continue
+            task = stable_nodeid(fields[6])
+            if task in tasks:
+                runs.setdefault(task, {})[fields[2]] = (fields[4], result)
+    except (OSError, FormatError):
+        return []
+    streaks = [(task, _trailing_failures(by_id.values())) for task, by_id in runs.items()]
+    return sorted((item for item in streaks if item[1] >= min_runs), key=lambda x: (-x[1], x[0]))
+
+
+def _trailing_failures(runs: Iterable[tuple[str, str]]) -> int:
+    count = 0
+    for _, result in sorted(runs, reverse=True):
+        if result in FAILING:
+            count += 1
+        elif result != "skipped":
+            break
+    return count

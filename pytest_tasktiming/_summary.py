@@ -1,0 +1,106 @@
+"""The terminal summary: the file, the rows, the slowest tests, timeouts and failure streaks."""
+
+from __future__ import annotations
+
+import heapq
+import os
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .records import TIMEOUT
+
+if TYPE_CHECKING:
+    from ._recorder import Recorder
+
+FAILING = frozenset({"failed", "error", TIMEOUT})
+"""Results that extend a failure streak; ``skipped`` leaves it alone, the rest end it."""
+SLOWEST = 5
+
+
+class SessionStats:
+    """What the summary needs, tallied per final row in constant time."""
+
+    __slots__ = ("over_threshold", "results", "rows", "slowest", "tasks", "timeouts")
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.results: Counter[str] = Counter()
+        self.slowest: list[tuple[int, str]] = []  # a min-heap of the SLOWEST largest
+        self.over_threshold: list[tuple[str, int, float]] = []
+        self.timeouts: list[tuple[str, int]] = []
+        self.tasks: set[str] = set()
+
+    def add(self, task: str, result: str, duration: int) -> None:
+        """Count one test's final row."""
+        self.tasks.add(task)
+        self.results[result] += 1
+        if len(self.slowest) < SLOWEST:
+            heapq.heappush(self.slowest, (duration, task))
+        elif duration > self.slowest[0][0]:
+            heapq.heapreplace(self.slowest, (duration, task))
+        if result == TIMEOUT:
+            self.timeouts.append((task, duration))
+
+    def note(self, task: str, payload: dict[str, Any]) -> None:
+        """Note a test that passed its warning threshold without timing out."""
+        if payload["warned"] and payload["result"] != TIMEOUT:
+            self.over_threshold.append((task, payload["ns"], payload["timeout"]))
+
+
+def write(
+    terminal: pytest.TerminalReporter, recorder: Recorder, failing: list[tuple[str, int]]
+) -> None:
+    """Write the summary: one line with ``-q``, nothing with ``-qq``."""
+    verbosity = terminal.config.get_verbosity()
+    if verbosity < -1:
+        return
+    stats = recorder.stats
+    path = _shown(recorder.settings.path, terminal.config.invocation_params.dir)
+    head = f"{stats.rows} rows -> {path}"
+    if verbosity < 0:
+        extra = f", {len(stats.timeouts)} timed out" if stats.timeouts else ""
+        terminal.write_line(f"task timing: {head}{extra}")
+        return
+    terminal.write_sep("-", "task timing")
+    line = terminal.write_line
+    line(head)
+    if stats.slowest:
+        slowest = sorted(stats.slowest, reverse=True)
+        line("slowest: " + ", ".join(f"{task} {_secs(ns)}" for ns, task in slowest))
+    if stats.over_threshold:
+        threshold = recorder.settings.warning_threshold
+        line(
+            f"over {threshold:.0%} of their timeout: "
+            + ", ".join(
+                f"{task} {_secs(ns)} of {limit:g}s" for task, ns, limit in stats.over_threshold
+            )
+        )
+    if stats.timeouts:
+        line("timed out: " + ", ".join(f"{task} after {_secs(ns)}" for task, ns in stats.timeouts))
+    if recorder.streak:
+        count = len(recorder.streak)
+        line(f"current failure streak: {count} test{'s' * (count != 1)}, from {recorder.streak[0]}")
+    if failing:
+        line(
+            "failed in each of their last 3+ recorded runs: "
+            + ", ".join(f"{task} ({runs} runs)" for task, runs in failing)
+        )
+    writer = recorder.writer
+    if writer.overflow_writes or writer.dropped_rows:
+        line(
+            f"writer: {writer.overflow_writes} rows written synchronously (queue full), "
+            f"{writer.dropped_rows} rows dropped"
+        )
+    if recorder.write_error:
+        terminal.write_line(f"task timing: {recorder.write_error}", red=True)
+
+
+def _secs(ns: int) -> str:
+    return f"{ns / 1e9:.2f}s"
+
+
+def _shown(path: str, invocation_dir: os.PathLike[str]) -> str:
+    relative = os.path.relpath(path, invocation_dir)
+    return path if relative.startswith("..") else relative

@@ -1,0 +1,250 @@
+"""The plugin's settings, resolved once per session and, per test, from its marker.
+
+Precedence, lowest first: ini option < environment (``TASK_TIMING_FILE``) < command line <
+``task_timing`` marker. Every value is validated here, so a typo stops the session with one
+line naming the value, where it came from and what is expected.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+import pytest
+
+from ._durations import parse_seconds
+from .writer import DEFAULT_FILE
+
+MARKER = "task_timing"
+MARKER_HELP = (
+    "task_timing(timeout=None, enforce=None, mode=None, task=None): per-test settings of "
+    "pytest-tasktiming: timeout in seconds or with a unit ('90', '30m', '1.5h'; 0 = none), "
+    "enforce=False to only warn, the row's mode and task name."
+)
+DEFAULT_MODE = "pytest"
+DEFAULT_TIMEOUT: float | None = 3600.0
+DEFAULT_WARNING_THRESHOLD = 0.8
+ENV_FILE = "TASK_TIMING_FILE"
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What applies to a session, or, with its marker on top, to one test.
+
+    :param task: the row's task name; None means the test's node id.
+    :param timeout: seconds, or None for no timeout.
+    """
+
+    enabled: bool
+    path: str
+    mode: str = DEFAULT_MODE
+    timeout: float | None = DEFAULT_TIMEOUT
+    warning_threshold: float = DEFAULT_WARNING_THRESHOLD
+    enforce: bool = True
+    max_streak: int = 0
+    task: str | None = None
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Settings:
+        """Resolve the options and ini values of ``config``; raise ``pytest.UsageError`` if bad."""
+        values = _Values(config)
+        enabled = values.get("task_timing", _parse_bool, default=False)
+        if not enabled:
+            return cls(enabled=False, path="")
+        no_enforce = config.getoption("task_timing_no_enforce")
+        return cls(
+            enabled=True,
+            path=_resolve_file(config),
+            mode=values.get("task_timing_mode", _parse_mode, default=DEFAULT_MODE),
+            timeout=values.get("task_timing_timeout", _parse_timeout, default=DEFAULT_TIMEOUT),
+            warning_threshold=values.get(
+                "task_timing_warning_threshold", _parse_ratio, default=DEFAULT_WARNING_THRESHOLD
+            ),
+            enforce=False if no_enforce else values.get("task_timing_enforce", _parse_bool, True),
+            max_streak=values.get("task_timing_max_streak", _parse_count, default=0),
+        )
+
+    def for_marker(self, marker: pytest.Mark, nodeid: str) -> Settings:
+        """These settings with the marker's keywords on top; raise ``pytest.UsageError`` if bad."""
+        source = f"marker {MARKER} on {nodeid}"
+        if marker.args:
+            raise pytest.UsageError(
+                f"invalid {source}: positional arguments {marker.args!r}; "
+                f"use keywords: {', '.join(_MARKER_KEYWORDS)}"
+            )
+        changes: dict[str, object] = {}
+        for key, value in marker.kwargs.items():
+            parse = _MARKER_KEYWORDS.get(key)
+            if parse is None:
+                raise pytest.UsageError(
+                    f"invalid {source}: unknown keyword {key!r}; "
+                    f"expected one of {', '.join(_MARKER_KEYWORDS)}"
+                )
+            changes[key] = _checked(parse, value, source)
+        return replace(self, **changes) if changes else self  # type: ignore[arg-type]
+
+
+def add_options(parser: pytest.Parser) -> None:
+    """Register the command-line options and ini keys of CONTRACT.md."""
+    group = parser.getgroup("tasktiming", "record every test's timing (pytest-tasktiming)")
+    group.addoption(
+        "--task-timing",
+        action="store_true",
+        default=None,
+        help="record every test as rows of the task-timing TSV file",
+    )
+    group.addoption(
+        "--task-timing-file",
+        metavar="PATH",
+        help=f"the TSV file (default: ${ENV_FILE}, else {DEFAULT_FILE} in the rootdir)",
+    )
+    group.addoption(
+        "--task-timing-mode", metavar="MODE", help="the rows' mode column (default: pytest)"
+    )
+    group.addoption(
+        "--task-timing-timeout",
+        metavar="SECONDS",
+        help="per-test timeout: seconds or '30m', '1.5h'; 0 = none (default: 3600)",
+    )
+    group.addoption(
+        "--task-timing-warning-threshold",
+        metavar="RATIO",
+        help="warn when a test has used this share of its timeout (default: 0.8)",
+    )
+    group.addoption(
+        "--task-timing-no-enforce",
+        action="store_true",
+        default=False,
+        help="only warn about slow tests, never fail one for time",
+    )
+    group.addoption(
+        "--task-timing-max-streak",
+        metavar="N",
+        help="stop the session after N consecutive failing tests (default: 0 = never)",
+    )
+    # Registered as strings: each also accepts a TOML number or boolean (see _Values).
+    for name, help_text in (
+        ("task_timing", "record every test (true/false)"),
+        ("task_timing_file", "the TSV file, relative to the rootdir"),
+        ("task_timing_mode", "the rows' mode column (default: pytest)"),
+        ("task_timing_timeout", "per-test timeout: 3600, '3600' or '1h'; 0 = none"),
+        ("task_timing_warning_threshold", "share of the timeout that warns (default 0.8)"),
+        ("task_timing_enforce", "false: only warn, never fail a test for time"),
+        ("task_timing_max_streak", "stop after N consecutive failing tests (0 = never)"),
+    ):
+        parser.addini(name, help_text, type="string", default=None)
+
+
+class _Values:
+    """Reads one setting from the command line, else the ini file, parsed and validated."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def get(self, name: str, parse: Callable[[object, str], T], default: T) -> T:
+        option = self.config.getoption(name, default=None)
+        if option is not None:
+            flag = "--" + name.replace("_", "-")
+            return _checked(parse, option, f"command line option {flag}")
+        value = _ini(self.config, name)
+        if value is None or value == "":
+            return default
+        return _checked(parse, value, f"ini option {name}")
+
+
+def _ini(config: pytest.Config, name: str) -> object:
+    try:
+        return config.getini(name)
+    except TypeError:
+        # pytest 9's native [tool.pytest] table type-checks "string" options and refuses
+        # the TOML numbers and booleans we accept (timeout = 3600, task_timing = true).
+        return config._inicfg[name].value
+
+
+def _checked(parse: Callable[[object, str], T], value: object, source: str) -> T:
+    try:
+        return parse(value, source)
+    except ValueError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def _resolve_file(config: pytest.Config) -> str:
+    """Command line (relative to the invocation dir) > env > ini (relative to the rootdir)."""
+    option = config.getoption("task_timing_file", default=None)
+    if option:
+        return str(config.invocation_params.dir / os.path.expanduser(option))
+    env = os.environ.get(ENV_FILE)
+    if env:
+        return os.path.abspath(env)
+    ini = _ini(config, "task_timing_file")
+    if ini is not None and not isinstance(ini, str):
+        raise pytest.UsageError(
+            f"invalid file {ini!r} from ini option task_timing_file: expected a path string"
+        )
+    return str(config.rootpath / os.path.expanduser(ini or DEFAULT_FILE))
+
+
+# --- parsers: each takes the value and its source, raises ValueError naming both ------------
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _parse_bool(value: object, source: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(f"invalid boolean {value!r} from {source}: expected true or false")
+
+
+def _parse_timeout(value: object, source: str) -> float | None:
+    return parse_seconds(value, source=source)
+
+
+def _parse_ratio(value: object, source: str) -> float:
+    try:
+        ratio = float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        ratio = math.nan
+    if not 0 < ratio <= 1:
+        raise ValueError(
+            f"invalid warning threshold {value!r} from {source}: "
+            "expected a ratio of the timeout > 0 and <= 1, e.g. 0.8"
+        )
+    return ratio
+
+
+def _parse_count(value: object, source: str) -> int:
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValueError(f"invalid count {value!r} from {source}: expected a whole number >= 0")
+    return int(text)
+
+
+def _parse_text(value: object, source: str, what: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"invalid {what} {value!r} from {source}: expected a non-empty string")
+    return value
+
+
+def _parse_mode(value: object, source: str) -> str:
+    return _parse_text(value, source, "mode")
+
+
+def _parse_task(value: object, source: str) -> str:
+    return _parse_text(value, source, "task name")
+
+
+_MARKER_KEYWORDS: dict[str, Callable[[object, str], object]] = {
+    "timeout": _parse_timeout,
+    "enforce": _parse_bool,
+    "mode": _parse_mode,
+    "task": _parse_task,
+}
