@@ -192,6 +192,9 @@ class AsyncBufferedWriter:
     # --- the writer thread -------------------------------------------------------------------
 
     def _start(self) -> None:
+        # Here, at the first row, not in the fork hook: a multiprocessing child clears the
+        # finalizers it inherited after the fork hooks ran (``BaseProcess._bootstrap``).
+        _install_exit_flush()
         with self._start_lock:
             if self._thread is None and not self._closed:
                 thread = threading.Thread(target=self._run, name="tasktiming-writer", daemon=True)
@@ -424,11 +427,8 @@ def _after_fork_in_parent() -> None:
 
 
 def _after_fork_in_child() -> None:
-    writers = list(_live_writers)
-    for writer in writers:
+    for writer in list(_live_writers):
         writer._after_fork_in_child()
-    if writers:
-        _install_exit_flush()
 
 
 if hasattr(os, "register_at_fork"):
