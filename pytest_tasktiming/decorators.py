@@ -180,23 +180,22 @@ class _Run(_Stopwatch):
         self.spec = spec
         self.task_id = task_id = new_task_id()
         self.writer = writer = _writer_for(spec.path)
-        self.start_ns = start = clock.wall_ns()
-        writer.put((start, spec.mode, task_id, start, None, None, spec.task, STARTED))
-        timeout = spec.timeout
         self.deadline: Deadline | None = None
-        if timeout is not None:
+        if spec.timeout is not None:
             self.deadline = watch(
                 spec.task,
-                timeout,
+                spec.timeout,
                 warning_threshold=spec.warning_threshold,
                 enforce=spec.enforce,
                 target=target,
             )
+        # Both clocks at one moment, so that nested tasks' start and end times nest too.
+        self.start_ns = start = clock.wall_ns()
         self.duration_ns = None
-        self.mono_start = clock.mono_ns()  # last: our own set-up is not the task's time
+        self.mono_start = clock.mono_ns()
+        writer.put((start, spec.mode, task_id, start, None, None, spec.task, STARTED))
 
-    def _write(self, result: str) -> None:
-        duration = self._stop()
+    def _write(self, duration: int, result: str) -> None:
         spec = self.spec
         start = self.start_ns
         end = start + duration
@@ -204,11 +203,12 @@ class _Run(_Stopwatch):
 
     def succeed(self) -> None:
         """The body returned (or a generator was closed early): ``completed`` or ``recovered``."""
+        duration = self._stop()
         if self.deadline is not None:
             self.deadline.cancel()
         spec = self.spec
         failures = _streaks.record_success(spec.task) if spec.max_failures else 0
-        self._write(RECOVERED if failures else COMPLETED)
+        self._write(duration, RECOVERED if failures else COMPLETED)
         if failures:
             log.info(
                 "task %r recovered after %d consecutive failure%s",
@@ -224,9 +224,10 @@ class _Run(_Stopwatch):
         (the task did not complete) but neither count in nor end a failure streak.
         """
         __tracebackhide__ = True
+        duration = self._stop()
         if self.deadline is not None:
             self.deadline.cancel()
-        self._write(FAILED)
+        self._write(duration, FAILED)
         spec = self.spec
         limit = spec.max_failures
         if limit and isinstance(error, Exception):
