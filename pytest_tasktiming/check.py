@@ -1,0 +1,85 @@
+"""The CI gate over a task-timing file: tasks that timed out or ran past a limit."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ._timing import clock
+from .exceptions import FormatError
+from .records import STARTED, TIMEOUT, RowReader, parse_time
+from .tabular import Column, Value
+
+INTERRUPTED = "interrupted"
+"""The status of a task that started, has no final row, and has been running past the limit."""
+
+COLUMNS = [
+    Column("task", "task"),
+    Column("result", "result"),
+    Column("duration", "duration", "seconds"),
+    Column("start_time", "start_time"),
+    Column("task_id", "task_id"),
+    Column("line", "line", "int"),
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Overrun:
+    """A task over the limit; ``duration`` is the time so far for an interrupted one."""
+
+    task: str
+    result: str
+    duration: float
+    start_time: str
+    task_id: str
+    line: int
+
+    def as_record(self) -> dict[str, Value]:
+        """The overrun as a record for ``tabular.render``."""
+        return asdict(self)
+
+
+def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) -> list[Overrun]:
+    """Tasks whose final row says ``timeout`` or whose duration exceeds ``limit`` seconds.
+
+    Rows fold by task id as everywhere (the last final row wins), and a task that started but
+    has no final row counts as ``interrupted`` once it started more than ``limit`` ago. With
+    ``limit`` None only timeouts count. In the file's order.
+
+    :raises FormatError: for the first bad line.
+    """
+    found: dict[str, Overrun] = {}
+    unfinished: dict[str, tuple[int, list[str]]] = {}
+    for lineno, fields in RowReader(path).iter_fields():
+        task_id = fields[2]
+        if fields[7] == STARTED:
+            unfinished[task_id] = (lineno, fields)
+            continue
+        unfinished.pop(task_id, None)
+        found.pop(task_id, None)
+        try:
+            duration = float(fields[5])
+        except ValueError:
+            raise FormatError(path, lineno, f"duration {fields[5]!r} is not a number") from None
+        if fields[7] == TIMEOUT or (limit is not None and duration > limit):
+            found[task_id] = _overrun(fields, fields[7], duration, lineno)
+    if limit is not None and unfinished:
+        now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
+        for lineno, fields in unfinished.values():
+            try:
+                elapsed = now - parse_time(fields[3]).timestamp()
+            except ValueError as error:
+                raise FormatError(path, lineno, f"start_time: {error}") from None
+            if elapsed > limit:
+                found[fields[2]] = _overrun(fields, INTERRUPTED, elapsed, lineno)
+    return sorted(found.values(), key=lambda overrun: overrun.line)
+
+
+def _overrun(fields: list[str], result: str, duration: float, lineno: int) -> Overrun:
+    return Overrun(
+        task=fields[6],
+        result=result,
+        duration=duration,
+        start_time=fields[3],
+        task_id=fields[2],
+        line=lineno,
+    )

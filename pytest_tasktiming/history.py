@@ -1,0 +1,102 @@
+"""Rewrite histories: merge CI shards into one file, compact a file to one row per task.
+
+Both read every row into memory (each line once, as text), validate it by parsing, and write
+the result atomically: a temporary file next to the output, then ``os.replace``, all under the
+output's writer lock so no appended row is lost when the output is also an input.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import filelock
+
+from .records import HEADER, LineFormatter, TaskRow, fold, read_rows
+from .writer import resolve_path
+
+
+@dataclass(slots=True)
+class Rewrite:
+    """What a merge or compaction did: rows read, rows written, inputs with a torn last line."""
+
+    rows_in: int = 0
+    rows_out: int = 0
+    torn: list[str] = field(default_factory=list)
+
+
+def merge(paths: Sequence[str], out: str) -> Rewrite:
+    """Write the rows of ``paths`` to ``out``: each distinct row once, in timestamp order.
+
+    Rows with equal timestamps keep their input order (the sort is stable).
+    """
+    formatter = LineFormatter()
+    rewrite = Rewrite()
+    seen: set[str] = set()
+    entries: list[tuple[int, str]] = []
+    with _locked(out):
+        for path in paths:
+            for row in _rows(path, rewrite):
+                raw = row.to_raw()
+                line = formatter.line(raw)
+                if line not in seen:
+                    seen.add(line)
+                    entries.append((raw[0], line))
+        entries.sort(key=lambda entry: entry[0])
+        rewrite.rows_out = _write_atomically(out, (line for _, line in entries))
+    return rewrite
+
+
+def compact(path: str, out: str) -> Rewrite:
+    """Write one row per task to ``out``: its final row, or ``started`` if it never ended.
+
+    Tasks keep the order in which they first appear.
+    """
+    formatter = LineFormatter()
+    rewrite = Rewrite()
+    with _locked(out):
+        tasks = fold(_rows(path, rewrite))
+        lines = (formatter.line(row.to_raw()) for row in tasks.values())
+        rewrite.rows_out = _write_atomically(out, lines)
+    return rewrite
+
+
+def _rows(path: str, rewrite: Rewrite) -> Iterable[TaskRow]:
+    reader = read_rows(path)
+    for row in reader:
+        rewrite.rows_in += 1
+        yield row
+    if reader.torn_line is not None:
+        rewrite.torn.append(f"{path}:{reader.torn_line}")
+
+
+def _locked(out: str) -> filelock.BaseFileLock:
+    return filelock.FileLock(resolve_path(out) + ".lock")
+
+
+def _write_atomically(out: str, lines: Iterable[str]) -> int:
+    """Write the header and ``lines`` to a temporary file, then put it in place of ``out``."""
+    import gzip
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(out))
+    fd, temporary = tempfile.mkstemp(prefix=".tasktiming-", suffix=".tmp", dir=directory)
+    count = 0
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            stream = gzip.GzipFile(fileobj=raw, mode="wb") if out.endswith(".gz") else raw
+            stream.write(HEADER.encode("utf-8"))
+            for line in lines:
+                stream.write(line.encode("utf-8"))
+                count += 1
+            if stream is not raw:
+                stream.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, out)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return count

@@ -1,0 +1,121 @@
+"""Time a task from a shell script or any language: ``tasktiming start`` / ``tasktiming stop``.
+
+``start`` writes the ``started`` row and hands back the task id; ``stop`` finds that row in
+the file and writes the final row, timed from the started row's ``start_time`` (two processes
+share no monotonic clock, so both ends are wall-clock). With a timeout, ``start`` leaves a
+small detached watcher behind: if no final row is in the file by the deadline (the script hung
+or died), the watcher writes one with the result ``timeout``; a later ``stop`` keeps that
+verdict and records the real duration.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from ._timing import clock
+from .records import STARTED, TIMEOUT, RawRow, RowReader, _to_ns, new_task_id, parse_time
+from .writer import AsyncBufferedWriter
+
+RESULTS = (
+    "completed", "failed", "timeout", "recovered",
+    "passed", "skipped", "xfailed", "xpassed", "error",
+)  # fmt: skip
+"""Final results ``stop`` accepts: the task results and pytest's outcomes."""
+
+
+class UnknownTaskError(LookupError):
+    """``stop`` was given a task id that has no ``started`` row in the file, or already ended."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """The final row ``stop`` wrote."""
+
+    task: str
+    task_id: str
+    result: str
+    duration: float
+
+
+def start(path: str, task: str, *, mode: str = "shell", timeout: float | None = None) -> str:
+    """Write a ``started`` row for ``task`` and return its new task id.
+
+    :param timeout: seconds; leaves a watcher that records ``timeout`` if ``stop`` is late.
+    """
+    now = clock.wall_ns()
+    task_id = new_task_id()
+    _write(path, (now, mode, task_id, now, None, None, task, STARTED))
+    if timeout is not None:
+        subprocess.Popen(
+            [sys.executable, "-c", _WATCHER, path, task_id, str(now + int(timeout * 1e9))],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # outlives the shell step that started it
+        )
+    return task_id
+
+
+def stop(path: str, task_id: str, *, result: str = "completed") -> Stopped:
+    """Write the final row of ``task_id``, lasting from its ``start_time`` until now.
+
+    A task the watcher already marked ``timeout`` stays ``timeout``.
+
+    :raises UnknownTaskError: when the file has no ``started`` row for ``task_id``, or the
+        task already ended (other than by the watcher's timeout).
+    """
+    started, final = _find(path, task_id)
+    if started is None:
+        raise UnknownTaskError(f"unknown task id {task_id!r}: no started row in {path}")
+    if final is not None and final[7] != TIMEOUT:
+        raise UnknownTaskError(f"task id {task_id!r} already ended ({final[7]}) in {path}")
+    if final is not None:
+        result = TIMEOUT
+    row = _final_row(started, result)
+    _write(path, row)
+    return Stopped(started[6], task_id, result, (row[5] or 0) / 1e9)
+
+
+def _find(path: str, task_id: str) -> tuple[list[str] | None, list[str] | None]:
+    """The task's ``started`` row and its last final row (as fields), if any."""
+    started = final = None
+    for _, fields in RowReader(path, strict=False).iter_fields():
+        if fields[2] == task_id:
+            if fields[7] == STARTED:
+                started = fields
+            else:
+                final = fields
+    return started, final
+
+
+def _final_row(started: list[str], result: str) -> RawRow:
+    """The final row for a task started in another process: wall-clock from start to now."""
+    now = clock.wall_ns()
+    start_ns = _to_ns(parse_time(started[3]))
+    return (now, started[1], started[2], start_ns, now, max(now - start_ns, 0), started[6], result)
+
+
+def _write(path: str, raw: RawRow) -> None:
+    with AsyncBufferedWriter(path) as writer:
+        writer.put(raw)
+
+
+def watch(path: str, task_id: str, deadline_ns: int) -> None:
+    """Sleep until the deadline, then write a ``timeout`` row unless the task has ended."""
+    import time
+
+    remaining = deadline_ns - clock.wall_ns()
+    if remaining > 0:
+        time.sleep(remaining / 1e9)
+    if os.path.exists(path):
+        started, final = _find(path, task_id)
+        if started is not None and final is None:
+            _write(path, _final_row(started, TIMEOUT))
+
+
+_WATCHER = "import sys; from pytest_tasktiming.startstop import watch; " + (
+    "watch(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
+)
