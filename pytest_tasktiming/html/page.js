@@ -5,7 +5,10 @@
 (function () {
   const config = JSON.parse(document.getElementById("tt-config").textContent);
   const LIVE = config.kind === "live";
-  const SLACK_MS = 1; // clock jitter between one task's end and the next start on a worker
+  // Tasks overlapping by less than this (and under a quarter of either task) count as back to
+  // back: the clocks of a worker and of the process that writes its rows (xdist's
+  // controller) disagree by a few milliseconds.
+  const SLACK_MS = 10;
   const TABLE_ROW_PX = 25;
   const LIST_LIMIT = 100;
   const FAILURES = new Set(["failed", "error", "timeout"]);
@@ -93,14 +96,17 @@
         group = { mode: task.mode, lanes: [], busy: new MinHeap(), free: [] };
         groups.set(task.mode, group);
       }
-      while (group.busy.size() && group.busy.peek().end <= task.start + SLACK_MS) {
+      const length = endOf(task) - task.start;
+      while (group.busy.size()) {
+        const top = group.busy.peek();
+        if (top.end > task.start + Math.min(SLACK_MS, 0.25 * Math.min(length, top.length))) break;
         group.free.push(group.busy.pop().lane);
       }
       let lane = group.free.pop();
       if (lane === undefined) { lane = group.lanes.length; group.lanes.push([]); }
       task.lane = lane;
       group.lanes[lane].push(task);
-      group.busy.push({ end: task.end === null ? Infinity : task.end, lane });
+      group.busy.push({ end: task.end === null ? Infinity : task.end, lane, length });
     }
     return Array.from(groups.values())
       .sort((a, b) => (a.mode < b.mode ? -1 : a.mode > b.mode ? 1 : 0))

@@ -1,0 +1,392 @@
+"""The report and the live dashboard in a real browser: Playwright driving Debian's Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_tasktiming import AsyncBufferedWriter, TaskRow
+from pytest_tasktiming.html import write_html_report
+from pytest_tasktiming.records import HEADER, LineFormatter, format_row, new_task_id
+from pytest_tasktiming.serve import DashboardServer
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+
+CHROMIUM = os.environ.get("TASKTIMING_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+UTC = dt.timezone.utc
+START = dt.datetime(2026, 11, 24, 21, 0, 0, tzinfo=UTC)
+
+
+def task_rows(
+    name: str, result: str | None, *, at: float, duration: float = 1.0, mode: str = "code"
+) -> list[TaskRow]:
+    """A task's started row and (unless ``result`` is None) its final row."""
+    task_id = new_task_id()
+    start = START + dt.timedelta(seconds=at)
+    rows = [TaskRow(start, mode, task_id, start, None, None, name, "started")]
+    if result is not None:
+        end = start + dt.timedelta(seconds=duration)
+        rows.append(TaskRow(end, mode, task_id, start, end, duration, name, result))
+    return rows
+
+
+def write_tsv(path: Path, rows: list[TaskRow]) -> Path:
+    rows = sorted(rows, key=lambda row: row.timestamp)
+    path.write_text(HEADER + "".join(format_row(row) for row in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    reason = _why_no_browser()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _why_no_browser() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    if not shutil.which(CHROMIUM):
+        return f"no Chromium at {CHROMIUM}"
+    return None
+
+
+@dataclass
+class Viewer:
+    """A page and every error it reported: console errors, uncaught exceptions, dialogs."""
+
+    page: Page
+    errors: list[str] = field(default_factory=list)
+
+    def open(self, url: str) -> None:
+        self.page.goto(url)
+        self.page.locator("html[data-ready=true]").wait_for(timeout=10_000)
+
+    def texts(self, selector: str) -> list[str]:
+        return [str(text) for text in self.page.locator(selector).all_text_contents()]
+
+
+def _viewer(browser: Browser, **context: Any) -> Iterator[Viewer]:
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}, **context).new_page()
+    viewer = Viewer(page)
+    page.on("console", lambda m: m.type == "error" and viewer.errors.append(m.text))
+    page.on("pageerror", lambda error: viewer.errors.append(str(error)))
+    page.on("dialog", lambda dialog: (viewer.errors.append(dialog.message), dialog.dismiss()))
+    yield viewer
+    page.context.close()
+    assert viewer.errors == []
+
+
+@pytest.fixture
+def viewer(browser: Browser) -> Iterator[Viewer]:
+    yield from _viewer(browser)
+
+
+def sample_rows() -> list[TaskRow]:
+    rows: list[TaskRow] = []
+    for worker in range(2):
+        at = worker * 0.25
+        for i in range(6):
+            result = "failed" if (worker, i) == (1, 2) else "passed"
+            rows += task_rows(f"tests/test_w{worker}.py::test_{i}", result, at=at, mode="pytest")
+            at += 1.1
+    for i, result in enumerate(["failed", "failed", "timeout", "recovered"]):
+        rows += task_rows("deploy", result, at=20 * i, duration=2.0)
+    rows += task_rows("nightly build", "completed", at=1, duration=3000.0)
+    rows += task_rows("stuck", None, at=5)
+    return rows
+
+
+def test_report_renders_every_view_with_no_console_errors(viewer: Viewer, tmp_path: Path) -> None:
+    report = write_html_report(write_tsv(tmp_path / "t.tsv", sample_rows()), tmp_path / "r.html")
+    viewer.open(report.as_uri())
+    page = viewer.page
+
+    assert page.locator(".card[data-name=tasks] .value").text_content() == "18"
+    assert page.locator(".card[data-name=unfinished] .value").text_content() == "1"
+    assert page.locator("#histogram rect").count() > 0
+    assert page.locator("#slowest-table tbody tr").first.locator("td").first.text_content() == (
+        "nightly build"
+    )
+    assert viewer.texts("#timeouts-table tbody td:first-child") == ["deploy"]
+    # 3000 s is over 80 % of the default 3600 s; deploy timed out at 2 s, so 2 s runs warn too.
+    warned = viewer.texts("#warnings-table tbody td:first-child")
+    assert "nightly build" in warned
+    assert "deploy" in warned
+    assert viewer.texts("#streaks-table tbody td") == [
+        "deploy",
+        "3",
+        "2026-11-24 21:00:00.000",
+        "recovered",
+    ]
+    assert viewer.errors == []
+
+
+def lane_counts(viewer: Viewer) -> dict[str, int]:
+    groups = viewer.page.locator(".lane-group")
+    return {
+        str(groups.nth(i).get_attribute("data-mode")): int(
+            groups.nth(i).get_attribute("data-lanes") or 0
+        )
+        for i in range(groups.count())
+    }
+
+
+def test_timeline_gives_overlapping_tasks_their_own_lanes_per_mode(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    rows: list[TaskRow] = []
+    for thread in range(3):  # three threads, each running tasks back to back
+        for i in range(4):
+            rows += task_rows(f"thread-{thread}", "completed", at=thread * 0.3 + i, duration=1.0)
+    for i in range(5):  # one after another, with gaps: a single lane
+        rows += task_rows("batch", "completed", at=i * 2.0, duration=0.5, mode="nightly")
+    report = write_html_report(write_tsv(tmp_path / "t.tsv", rows), tmp_path / "r.html")
+    viewer.open(report.as_uri())
+
+    assert lane_counts(viewer) == {"code": 3, "nightly": 1}
+    # A thread keeps its lane: every task in a lane has the same name.
+    lanes = viewer.page.evaluate(
+        """() => Array.from(document.querySelectorAll("#tasks-table tbody tr:not(.spacer)"))
+              .map((tr) => [tr.cells[1].textContent, tr.cells[5].textContent])"""
+    )
+    by_name: dict[str, set[str]] = {}
+    for name, lane in lanes:
+        by_name.setdefault(name, set()).add(lane)
+    assert all(len(lane_set) == 1 for lane_set in by_name.values())
+
+
+def test_timeline_shows_one_lane_per_worker_of_an_xdist_run(
+    viewer: Viewer, pytester: pytest.Pytester
+) -> None:
+    pytester.makepyfile(
+        """
+        import time
+        import pytest
+
+        @pytest.mark.parametrize("i", range(8))
+        def test_work(i):
+            time.sleep(0.1)
+        """
+    )
+    result = pytester.runpytest_subprocess("--task-timing", "-n", "2", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=8)
+    report = write_html_report(pytester.path / "task_timing.tsv", pytester.path / "r.html")
+    viewer.open(report.as_uri())
+
+    assert lane_counts(viewer) == {"pytest": 2}
+
+
+@pytest.fixture
+def table_report(viewer: Viewer, tmp_path: Path) -> Viewer:
+    rows: list[TaskRow] = []
+    for i, (name, result, duration) in enumerate(
+        [("alpha", "passed", 3.0), ("beta", "failed", 1.0), ("gamma", "passed", 7.0),
+         ("alphabet", "skipped", 0.5), ("delta", "error", 2.0)]
+    ):  # fmt: skip
+        rows += task_rows(name, result, at=i * 10, duration=duration, mode="pytest")
+    report = write_html_report(write_tsv(tmp_path / "t.tsv", rows), tmp_path / "r.html")
+    viewer.open(report.as_uri())
+    return viewer
+
+
+def table_column(viewer: Viewer, index: int) -> list[str]:
+    return viewer.texts(f"#tasks-table tbody tr:not(.spacer) td:nth-child({index})")
+
+
+def test_clicking_a_column_header_sorts_by_it_and_again_reverses(table_report: Viewer) -> None:
+    page = table_report.page
+    assert table_column(table_report, 2) == ["alpha", "beta", "gamma", "alphabet", "delta"]
+
+    page.click("#tasks-table th[data-key=dur] button")
+    assert table_column(table_report, 2) == ["gamma", "alpha", "delta", "beta", "alphabet"]
+    assert page.get_attribute("#tasks-table th[data-key=dur]", "aria-sort") == "descending"
+
+    page.click("#tasks-table th[data-key=dur] button")
+    assert table_column(table_report, 2) == ["alphabet", "beta", "delta", "alpha", "gamma"]
+
+    page.click("#tasks-table th[data-key=name] button")
+    assert table_column(table_report, 2) == ["alpha", "alphabet", "beta", "delta", "gamma"]
+
+
+def test_filtering_by_text_and_by_result_narrows_the_table(table_report: Viewer) -> None:
+    from playwright.sync_api import expect
+
+    page = table_report.page
+    page.fill("#filter", "ALPHA")
+    expect(page.locator("#table-count")).to_have_text("showing 2 of 5 tasks")
+    assert table_column(table_report, 2) == ["alpha", "alphabet"]
+
+    page.select_option("#result-filter", "skipped")
+    expect(page.locator("#table-count")).to_have_text("showing 1 of 5 tasks")
+    assert table_column(table_report, 2) == ["alphabet"]
+
+    page.fill("#filter", "")
+    expect(page.locator("#table-count")).to_have_text("showing 1 of 5 tasks")
+    page.select_option("#result-filter", "")
+    expect(page.locator("#table-count")).to_have_text("showing 5 of 5 tasks")
+
+
+HOSTILE = "<script>window.__pwned=1</script><img src=x onerror=\"window.__pwned=2\"> 'q'\ttab &amp;"
+
+
+@pytest.mark.parametrize(
+    "csp", [pytest.param(False, id="with-csp"), pytest.param(True, id="csp-bypassed")]
+)
+def test_hostile_task_name_shows_as_text_and_never_runs(
+    browser: Browser, tmp_path: Path, csp: bool
+) -> None:
+    # With the page's Content-Security-Policy bypassed, escaping alone must hold.
+    rows = task_rows(HOSTILE, "failed", at=0, mode=HOSTILE) + task_rows(HOSTILE, "timeout", at=2)
+    report = write_html_report(write_tsv(tmp_path / "t.tsv", rows), tmp_path / "r.html")
+    for viewer in _viewer(browser, bypass_csp=csp):
+        viewer.open(report.as_uri())
+        page = viewer.page
+
+        assert page.evaluate("() => window.__pwned") is None
+        assert page.locator("img").count() == 0
+        assert HOSTILE in table_column(viewer, 2)
+        assert HOSTILE in table_column(viewer, 3)
+        assert viewer.texts("#timeouts-table tbody td:first-child") == [HOSTILE]
+        assert lane_counts(viewer) == {HOSTILE: 1, "code": 1}
+        box = page.locator("#timeline-canvas").bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + 5, box["y"] + 22 + 18 + 5)
+        assert HOSTILE in (page.text_content("#tooltip") or "")
+        assert page.evaluate("() => window.__pwned") is None
+
+
+# --- the live dashboard ----------------------------------------------------------------
+
+
+@pytest.fixture
+def live(tsv_path: Path) -> Iterator[DashboardServer]:
+    tsv_path.write_text(HEADER, encoding="utf-8")
+    server = DashboardServer(str(tsv_path), port=0, timeout=4.0, threshold=0.5, poll_ms=150)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def now_row(task_id: str, name: str, result: str, *, started_ago: float) -> TaskRow:
+    now = dt.datetime.now(UTC)
+    start = now - dt.timedelta(seconds=started_ago)
+    if result == "started":
+        return TaskRow(now, "code", task_id, start, None, None, name, result)
+    return TaskRow(now, "code", task_id, start, now, started_ago, name, result)
+
+
+def test_live_page_shows_a_task_appear_run_and_finish(
+    viewer: Viewer, live: DashboardServer, tsv_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = viewer.page
+    viewer.open(live.url)
+    expect(page.locator("#running-empty")).to_be_visible()
+
+    with AsyncBufferedWriter(tsv_path) as writer:
+        task_id = new_task_id()
+        writer.write(now_row(task_id, "compile <assets>", "started", started_ago=0))
+        writer.flush()
+        expect(page.locator("#running-table tbody td").first).to_have_text("compile <assets>")
+        expect(page.locator(".card[data-name=running] .value")).to_have_text("1")
+
+        writer.write(now_row(task_id, "compile <assets>", "completed", started_ago=0.4))
+        writer.flush()
+        expect(page.locator("#running-empty")).to_be_visible()
+        expect(page.locator("#recent-table tbody tr").first.locator("td")).to_have_text(
+            ["compile <assets>", "completed", "400.0 ms", re.compile(r"^\d{4}-")]
+        )
+    expect(page.locator("#tasks-table tbody tr:not(.spacer)")).to_have_count(1)
+
+
+def test_live_page_colours_a_running_task_at_its_warning_threshold_and_timeout(
+    viewer: Viewer, live: DashboardServer, tsv_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = viewer.page
+    viewer.open(live.url)
+    with AsyncBufferedWriter(tsv_path) as writer:  # timeout 4 s, warning from 2 s
+        writer.write(now_row(new_task_id(), "fresh", "started", started_ago=0))
+        writer.write(now_row(new_task_id(), "halfway", "started", started_ago=2.5))
+        writer.write(now_row(new_task_id(), "overdue", "started", started_ago=30))
+    meters = {
+        name: page.locator("#running-table tr", has_text=name).locator(".meter")
+        for name in ("fresh", "halfway", "overdue")
+    }
+    expect(meters["overdue"]).to_have_class("meter over")
+    expect(meters["halfway"]).to_have_class("meter warning")
+    expect(meters["fresh"]).to_have_class("meter")
+    # No new row: the fresh task turns to the warning colour by itself 2 s after its start.
+    expect(meters["fresh"]).to_have_class("meter warning", timeout=5_000)
+
+
+# --- 100,000 tasks ---------------------------------------------------------------------
+
+
+def write_many_tasks(path: Path, count: int) -> None:
+    """``count`` tasks over 4 workers, written straight through the line formatter (fast)."""
+    formatter = LineFormatter()
+    base = 1_795_000_000_000_000_000
+    results = ["passed"] * 17 + ["failed", "skipped", "error"]
+    lines = [HEADER]
+    for i in range(count):
+        start = base + (i // 4) * 10_000_000 + (i % 4) * 1000
+        duration = (1 + i % 9) * 1_000_000
+        name = f"tests/test_mod{i % 50}.py::test_case_{i % 2000}"
+        task_id = f"0123456789ab-{i}"
+        end = start + duration
+        lines.append(formatter.line((start, "pytest", task_id, start, None, None, name, "started")))
+        lines.append(
+            formatter.line((end, "pytest", task_id, start, end, duration, name, results[i % 20]))
+        )
+    path.write_text("".join(lines), encoding="utf-8")
+
+
+def test_report_of_100000_tasks_is_interactive_within_3_seconds(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    write_many_tasks(tmp_path / "t.tsv", 100_000)
+    report = write_html_report(tmp_path / "t.tsv", tmp_path / "r.html")
+    page = viewer.page
+
+    began = time.perf_counter()
+    viewer.open(report.as_uri())
+    page.fill("#filter", "test_case_1999")
+    expect(page.locator("#table-count")).to_have_text("showing 50 of 100000 tasks")
+    elapsed = time.perf_counter() - began
+
+    assert elapsed < 3.0
+    assert lane_counts(viewer) == {"pytest": 4}
