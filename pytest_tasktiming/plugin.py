@@ -58,6 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
         runner.relay = _xdist.WorkerRelay(config, settings.path)
         config.pluginmanager.register(runner.relay, "tasktiming-relay")
     else:
+        os.makedirs(os.path.dirname(settings.path), exist_ok=True)
         recorder = Recorder(config, settings, runner)
         runner.deliver_stuck = recorder.pytest_runtest_logreport
         config.pluginmanager.register(recorder, "tasktiming-recorder")

@@ -1,0 +1,133 @@
+"""Shared by the plugin tests: read a run's rows, and its ``--junitxml`` for comparison."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_tasktiming import TaskRow, fold, read_rows
+
+OUTCOMES_TEST = """
+import pytest
+
+def test_passes():
+    pass
+
+def test_fails():
+    assert 1 == 2
+
+@pytest.mark.skip(reason="not today")
+def test_is_skipped():
+    pass
+
+@pytest.mark.xfail(reason="known bug")
+def test_xfails():
+    assert False
+
+@pytest.mark.xfail(reason="fixed already")
+def test_xpasses():
+    pass
+
+@pytest.fixture
+def broken_setup():
+    raise RuntimeError("setup broke")
+
+def test_setup_error(broken_setup):
+    pass
+
+@pytest.fixture
+def broken_teardown():
+    yield
+    raise RuntimeError("teardown broke")
+
+def test_teardown_error(broken_teardown):
+    pass
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_parametrized(n):
+    assert n
+"""
+"""One test per pytest outcome; EXPECTED_OUTCOMES gives each one's result column."""
+
+EXPECTED_OUTCOMES = {
+    "test_outcomes.py::test_passes": "passed",
+    "test_outcomes.py::test_fails": "failed",
+    "test_outcomes.py::test_is_skipped": "skipped",
+    "test_outcomes.py::test_xfails": "xfailed",
+    "test_outcomes.py::test_xpasses": "xpassed",
+    "test_outcomes.py::test_setup_error": "error",
+    "test_outcomes.py::test_teardown_error": "error",
+    "test_outcomes.py::test_parametrized[1]": "passed",
+    "test_outcomes.py::test_parametrized[2]": "passed",
+}
+
+
+def rows_of(path: Path) -> list[TaskRow]:
+    return list(read_rows(path))
+
+
+def final_by_task(path: Path) -> dict[str, TaskRow]:
+    """The final row of each task, keyed by task name; fails on a task with two runs."""
+    finals: dict[str, TaskRow] = {}
+    for row in fold(read_rows(path)).values():
+        assert row.task not in finals, f"two runs of {row.task}"
+        finals[row.task] = row
+    return finals
+
+
+@dataclass(frozen=True)
+class JunitCase:
+    outcome: str
+    """passed, failed, error, skipped or xfailed, as the XML can tell them apart."""
+    time: float
+
+
+JUNIT_MATCHES = {
+    "passed": {"passed", "xpassed"},
+    "failed": {"failed", "timeout"},
+    "error": {"error", "timeout"},
+    "skipped": {"skipped"},
+    "xfailed": {"xfailed"},
+}
+"""Which of our results each JUnit outcome stands for (JUnit has no xpass nor timeout)."""
+
+
+def junit_cases(path: Path) -> dict[str, JunitCase]:
+    """Test cases of a ``--junitxml`` file keyed by node id (for tests in top-level files)."""
+    cases = {}
+    for case in ET.parse(path).iter("testcase"):
+        module, _, klass = case.attrib["classname"].partition(".")
+        nodeid = "::".join(filter(None, [f"{module}.py", klass, case.attrib["name"]]))
+        tags = {child.tag: child for child in case}
+        if "error" in tags:
+            outcome = "error"
+        elif "failure" in tags:
+            outcome = "failed"
+        elif "skipped" in tags:
+            xfail = tags["skipped"].attrib.get("type") == "pytest.xfail"
+            outcome = "xfailed" if xfail else "skipped"
+        else:
+            outcome = "passed"
+        cases[nodeid] = JunitCase(outcome, float(case.attrib["time"]))
+    return cases
+
+
+def assert_rows_agree_with_junit(tsv: Path, junit: Path) -> dict[str, TaskRow]:
+    """Same tests, one started and one final row each, matching outcomes and durations."""
+    rows = [row for row in rows_of(tsv) if row.mode == "pytest"]
+    started = [row for row in rows if row.result == "started"]
+    finals = final_by_task(tsv)
+    cases = junit_cases(junit)
+    assert set(finals) == set(cases)
+    assert sorted(row.task for row in started) == sorted(cases)
+    for nodeid, case in cases.items():
+        row = finals[nodeid]
+        assert row.result in JUNIT_MATCHES[case.outcome], (nodeid, row.result, case.outcome)
+        assert row.duration is not None
+        assert row.end_time is not None
+        # JUnit sums pytest's phases (rounded to ms); ours spans setup start to teardown end,
+        # so it also holds pytest's work between them: a failure's traceback takes ~10 ms.
+        slack = 0.05 if row.result in {"passed", "xpassed", "skipped"} else 0.3
+        assert case.time - 0.002 <= row.duration <= case.time + slack, (nodeid, row, case)
+    return finals
