@@ -434,6 +434,85 @@ def _run_scan(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
 
 
+# --- html and serve ------------------------------------------------------------------------
+
+
+def _add_html(subparsers: Subparsers) -> None:
+    parser = _command(
+        subparsers,
+        "html",
+        "Write a self-contained HTML report: timeline by worker, durations, slowest, "
+        "timeouts, warnings, failure streaks and a table of every task.",
+    )
+    _file_argument(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the page to write")
+    _timeout_option(parser)
+    parser.set_defaults(run=_run_html)
+
+
+def _add_serve(subparsers: Subparsers) -> None:
+    from .serve import DEFAULT_HOST, DEFAULT_PORT
+
+    parser = _command(
+        subparsers,
+        "serve",
+        "Serve a live dashboard of a growing file: running tasks against their timeout, "
+        "recent results and the report's views (read-only).",
+    )
+    _file_argument(parser)
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"the address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"the port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    _timeout_option(parser)
+    parser.set_defaults(run=_run_serve)
+
+
+def _timeout_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--timeout",
+        type=_seconds("--timeout"),
+        default=3600.0,
+        metavar="SECONDS",
+        help="a task's timeout where the file does not show it, for warnings at 80%% "
+        "(default 3600; 0: none)",
+    )
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 0 to 65535, got {text!r}")
+    return int(text)
+
+
+def _run_html(args: argparse.Namespace) -> int:
+    from .html import write_html_report
+
+    out = write_html_report(resolve_path(args.file), args.output, timeout=args.timeout or 0.0)
+    _out(f"wrote {out}\n")
+    return EXIT_OK
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .serve import DashboardServer
+
+    path = resolve_path(args.file)
+    server = DashboardServer(path, args.host, args.port, timeout=args.timeout or 0.0)
+    _out(f"serving {path} at {server.url} (Ctrl+C to stop)\n")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return EXIT_OK
+
+
 SUBCOMMANDS: list[Callable[[Subparsers], None]] = [
     _add_report,
     _add_check,
@@ -443,5 +522,7 @@ SUBCOMMANDS: list[Callable[[Subparsers], None]] = [
     _add_start,
     _add_stop,
     _add_scan,
+    _add_html,
+    _add_serve,
 ]
 """Adds each subcommand; another command is one more function here."""
