@@ -7,11 +7,13 @@ import datetime as dt
 import hashlib
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from pytest_tasktiming import FormatError, TaskRow
+from pytest_tasktiming.cli import main
 from pytest_tasktiming.html import render_page, render_report, write_html_report
 from pytest_tasktiming.html._payload import encode_rows, script_json
 from pytest_tasktiming.records import HEADER, format_row
@@ -165,3 +167,55 @@ def test_report_of_an_empty_timing_file_is_a_page_with_no_tasks(tsv_path: Path) 
     config = embedded(page, "tt-config")
     assert isinstance(config, dict)
     assert config["now"] is None
+
+
+# --- the command line ------------------------------------------------------------------
+
+
+def test_html_command_writes_the_report(
+    tsv_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_tsv(tsv_path, [make_row("a", "completed")])
+    out = tmp_path / "report.html"
+
+    assert main(["html", "-o", str(out), "--timeout", "90m"]) == 0  # FILE from $TASK_TIMING_FILE
+
+    assert capsys.readouterr().out == f"wrote {out}\n"
+    config = embedded(out.read_text(encoding="utf-8"), "tt-config")
+    assert isinstance(config, dict)
+    assert config["timeout"] == 5400
+    assert config["source"] == str(tsv_path)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["missing.tsv"], "missing.tsv: No such file or directory", id="missing-file"),
+        pytest.param(["not-timing.tsv"], "expected the header", id="not-a-timing-file"),
+        pytest.param(["good.tsv", "--timeout", "soon"], "invalid timeout 'soon'", id="bad-timeout"),
+    ],
+)
+def test_html_command_rejects_bad_input_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    args: list[str], message: str,
+) -> None:  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    write_tsv(tmp_path / "good.tsv", [make_row("a", "completed")])
+    (tmp_path / "not-timing.tsv").write_text("name,value\n", encoding="utf-8")
+
+    assert main(["html", *args, "-o", "out.html"]) == 2
+
+    error = capsys.readouterr().err
+    assert message in error
+    assert error.count("\n") == 1
+    assert not (tmp_path / "out.html").exists()
+
+
+def test_html_console_script_writes_a_page(tsv_path: Path, tmp_path: Path) -> None:
+    write_tsv(tsv_path, [make_row("a", "completed")])
+    done = subprocess.run(
+        ["tasktiming", "html", str(tsv_path), "-o", str(tmp_path / "r.html")],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -5,12 +5,17 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
+import signal
+import subprocess
 import threading
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from pytest_tasktiming.cli import main
 from pytest_tasktiming.records import HEADER, format_row
 from pytest_tasktiming.serve import DashboardServer, read_since
 from tests.test_html import make_row
@@ -202,3 +207,32 @@ def test_server_serves_nothing_else_and_writes_nothing(
 def test_server_refuses_a_foreign_host_name(server: DashboardServer) -> None:
     assert request(server, "/api/rows", host="attacker.example")[0] == 403
     assert request(server, "/api/rows", host=f"localhost:{server.server_address[1]}")[0] == 200
+
+
+def test_serve_console_script_serves_until_interrupted(tsv_path: Path) -> None:
+    tsv_path.write_text(HEADER + line("a", "completed"), encoding="utf-8")
+    process = subprocess.Popen(
+        ["tasktiming", "serve", str(tsv_path), "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        banner = process.stdout.readline()
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/) ", banner)
+        assert url is not None, banner
+        with urllib.request.urlopen(url.group(1) + "api/rows?offset=0", timeout=10) as response:
+            assert ids(json.load(response)) == ["a"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, errors = process.communicate(timeout=10)
+    assert process.returncode == 130
+    assert "Traceback" not in errors
+
+
+def test_serve_command_reports_a_busy_port_in_one_line(
+    server: DashboardServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", server.file_path, "--port", str(server.server_address[1])]) == 2
+    error = capsys.readouterr().err
+    assert "Address already in use" in error
+    assert error.count("\n") == 1

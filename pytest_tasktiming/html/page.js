@@ -298,7 +298,8 @@
       else if (ratio >= config.threshold) meter.classList.add("warning");
       const fill = el("div", null, "fill");
       fill.style.width = Math.min(100, ratio * 100).toFixed(1) + "%";
-      meter.append(fill, el("span", `${fmtSeconds(elapsed)} / ${fmtSeconds(limit)}`, "text"));
+      const text = limit > 0 ? `${fmtSeconds(elapsed)} / ${fmtSeconds(limit)}` : fmtSeconds(elapsed);
+      meter.append(fill, el("span", text, "text"));
       const cell = document.createElement("td");
       cell.append(meter);
       return [nameCell(t), el("td", t.mode), el("td", fmtTime(t.start), "num"), cell];
