@@ -28,7 +28,7 @@ import wrapt
 from ._durations import parse_seconds
 from ._timing import clock
 from .exceptions import FailureLimitExceeded
-from .records import COMPLETED, FAILED, RECOVERED, STARTED, new_task_id
+from .records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
 from .streaks import CommandFailureTracker
 from .timeout import Deadline, watch
 from .writer import AsyncBufferedWriter, _shared, resolve_path, shared_writer
@@ -158,25 +158,32 @@ class _Stopwatch:
             duration = clock.mono_ns() - self.mono_start
         return duration / 1e9
 
-    def _stop(self) -> int:
-        self.duration_ns = duration = clock.mono_ns() - self.mono_start
-        return duration
+    def stop(self) -> None:
+        """The body is over: stop the clock (inside the body's ``try``, see ``_Run.stop``)."""
+        self.duration_ns = clock.mono_ns() - self.mono_start
 
     def succeed(self) -> None:
-        """The body returned."""
-        self._stop()
+        """After ``stop()``, the body returned."""
 
     def fail(self, error: BaseException) -> None:
         """The body raised ``error``."""
-        self._stop()
+        if self.duration_ns is None:
+            self.stop()
 
 
 class _Run(_Stopwatch):
-    """One call or block being recorded: its id, start, deadline and writer."""
+    """One call or block being recorded: its id, start, deadline and writer.
+
+    :param target: the asyncio task to cancel at the timeout; None: the calling thread.
+    :param interrupt: False for generators: between two items the consumer's code runs in
+        the target, and a timeout must not land there, so the deadline only warns.
+    """
 
     __slots__ = ("deadline", "spec", "start_ns", "task_id", "writer")
 
-    def __init__(self, spec: _Spec, target: asyncio.Task[Any] | None = None) -> None:
+    def __init__(
+        self, spec: _Spec, target: asyncio.Task[Any] | None = None, *, interrupt: bool = True
+    ) -> None:
         self.spec = spec
         self.task_id = task_id = new_task_id()
         self.writer = writer = _writer_for(spec.path)
@@ -186,7 +193,7 @@ class _Run(_Stopwatch):
                 spec.task,
                 spec.timeout,
                 warning_threshold=spec.warning_threshold,
-                enforce=spec.enforce,
+                enforce=spec.enforce and interrupt,
                 target=target,
             )
         # Both clocks at one moment, so that nested tasks' start and end times nest too.
@@ -195,20 +202,32 @@ class _Run(_Stopwatch):
         self.mono_start = clock.mono_ns()
         writer.put((start, spec.mode, task_id, start, None, None, spec.task, STARTED))
 
-    def _write(self, duration: int, result: str) -> None:
+    def stop(self) -> None:
+        """Stop the clock and the deadline.
+
+        Called inside the same ``try`` as the body: a timeout that lands at this very moment
+        comes out of ``Deadline.cancel()`` and must count as the body's outcome.
+        """
+        self.duration_ns = clock.mono_ns() - self.mono_start
+        if self.deadline is not None:
+            self.deadline.cancel()
+
+    def _write(self, result: str) -> None:
+        duration = self.duration_ns
+        assert duration is not None, "stop() comes first"
+        deadline = self.deadline
+        if deadline is not None and deadline.timed_out:
+            result = TIMEOUT  # even if the body caught the TaskTimeoutError and went on
         spec = self.spec
         start = self.start_ns
         end = start + duration
         self.writer.put((end, spec.mode, self.task_id, start, end, duration, spec.task, result))
 
     def succeed(self) -> None:
-        """The body returned (or a generator was closed early): ``completed`` or ``recovered``."""
-        duration = self._stop()
-        if self.deadline is not None:
-            self.deadline.cancel()
+        """After ``stop()``, the body returned (or a generator was closed early)."""
         spec = self.spec
         failures = _streaks.record_success(spec.task) if spec.max_failures else 0
-        self._write(duration, RECOVERED if failures else COMPLETED)
+        self._write(RECOVERED if failures else COMPLETED)
         if failures:
             log.info(
                 "task %r recovered after %d consecutive failure%s",
@@ -218,19 +237,23 @@ class _Run(_Stopwatch):
             )
 
     def fail(self, error: BaseException) -> None:
-        """The body raised ``error``: write the row, then raise ``FailureLimitExceeded`` if due.
+        """The body raised ``error``: write the row, then raise what the caller must see.
 
-        ``KeyboardInterrupt``, ``SystemExit`` and ``CancelledError`` end the row as ``failed``
-        (the task did not complete) but neither count in nor end a failure streak.
+        That is ``FailureLimitExceeded`` (from the error) at the streak's limit, a plain
+        ``TaskTimeoutError`` in place of this task's own timeout (the watchdog's private
+        subclass, or the ``CancelledError`` it caused), and otherwise ``error`` itself, which
+        the caller re-raises. ``KeyboardInterrupt``, ``SystemExit`` and ``CancelledError``
+        end the row as ``failed`` (the task did not complete) but neither count in nor end a
+        failure streak.
         """
         __tracebackhide__ = True
-        duration = self._stop()
-        if self.deadline is not None:
-            self.deadline.cancel()
-        self._write(duration, FAILED)
+        if self.duration_ns is None:
+            self.stop()
+        self._write(FAILED)
+        timeout_error = None if self.deadline is None else self.deadline.translate(error)
         spec = self.spec
         limit = spec.max_failures
-        if limit and isinstance(error, Exception):
+        if limit and isinstance(timeout_error or error, Exception):
             failures = _streaks.record_failure(spec.task)
             if failures >= limit:
                 log.warning(
@@ -239,7 +262,9 @@ class _Run(_Stopwatch):
                     failures,
                     limit,
                 )
-                raise FailureLimitExceeded(spec.task, failures, limit) from error
+                raise FailureLimitExceeded(spec.task, failures, limit) from (timeout_error or error)
+        if timeout_error is not None:
+            raise timeout_error from None
 
 
 # --- one closure per kind of callable ------------------------------------------------------
@@ -253,6 +278,7 @@ def _timed_function(func: Callable[P, R], spec: _Spec) -> Callable[P, R]:
         run = _Run(spec)
         try:
             value = func(*args, **kwargs)
+            run.stop()
         except BaseException as error:
             run.fail(error)
             raise
@@ -270,6 +296,7 @@ def _timed_coroutine(func: Callable[P, Any], spec: _Spec) -> Callable[P, Any]:
         run = _Run(spec, asyncio.current_task())
         try:
             value = await func(*args, **kwargs)
+            run.stop()
         except BaseException as error:
             run.fail(error)
             raise
@@ -284,10 +311,12 @@ def _timed_generator(func: Callable[P, Any], spec: _Spec) -> Callable[P, Any]:
         __tracebackhide__ = True
         if not _recording:
             return (yield from func(*args, **kwargs))
-        run = _Run(spec)  # at the first next(): a generator runs nothing before that
+        run = _Run(spec, interrupt=False)  # at the first next(): nothing ran before
         try:
             value = yield from func(*args, **kwargs)
+            run.stop()
         except GeneratorExit:  # the consumer stopped early: iteration ended normally
+            run.stop()
             run.succeed()
             raise
         except BaseException as error:
@@ -303,7 +332,7 @@ def _timed_async_generator(func: Callable[P, Any], spec: _Spec) -> Callable[P, A
     async def timed_call(*args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[Any, Any]:
         __tracebackhide__ = True
         inner: AsyncGenerator[Any, Any] = func(*args, **kwargs)
-        run = _Run(spec, asyncio.current_task()) if _recording else None
+        run = _Run(spec, asyncio.current_task(), interrupt=False) if _recording else _Stopwatch()
         try:
             # ``yield from`` for async generators: pass values, errors and closing through.
             item = await inner.__anext__()
@@ -317,16 +346,13 @@ def _timed_async_generator(func: Callable[P, Any], spec: _Spec) -> Callable[P, A
                     item = await inner.athrow(thrown)
                 else:
                     item = await inner.asend(sent)
-        except StopAsyncIteration:
-            if run is not None:
-                run.succeed()
-        except GeneratorExit:  # closed early (``aclose()``): iteration ended normally
-            if run is not None:
-                run.succeed()
-            raise
+        except (StopAsyncIteration, GeneratorExit) as end:
+            run.stop()
+            run.succeed()
+            if isinstance(end, GeneratorExit):  # closed early (``aclose()``): ended normally
+                raise
         except BaseException as error:
-            if run is not None:
-                run.fail(error)
+            run.fail(error)
             raise
 
     return timed_call
@@ -491,10 +517,15 @@ class timed(_Spec):
         __tracebackhide__ = True
         run = self._run
         assert run is not None, "exit without enter"
-        if error is None:
-            run.succeed()
-        else:
+        if error is not None:
             run.fail(error)
+            return
+        try:
+            run.stop()
+        except BaseException as late:  # the timeout landed as the block ended
+            run.fail(late)
+            raise
+        run.succeed()
 
     def __enter__(self) -> timed:
         self._begin(None)

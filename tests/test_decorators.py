@@ -24,6 +24,8 @@ import pytest
 from pytest_tasktiming import (
     FailureLimitExceeded,
     TaskRow,
+    TaskTimeoutError,
+    TaskTimeoutWarning,
     fold,
     read_rows,
     set_recording,
@@ -71,7 +73,7 @@ def _recording_restored(tsv_path: Path) -> Iterator[None]:
 def test_a_call_writes_a_started_row_then_a_completed_row_with_the_same_id(
     tsv_path: Path,
 ) -> None:
-    @timed_task(timeout=None)
+    @timed_task
     def add(a: int, b: int) -> int:
         return a + b
 
@@ -171,26 +173,26 @@ class Service:
     def __init__(self, factor: int) -> None:
         self.factor = factor
 
-    @timed_task(timeout=None)
+    @timed_task
     def method(self, x: int) -> int:
         return self.factor * x
 
     @classmethod
-    @timed_task(timeout=None)
+    @timed_task
     def class_outside(cls, x: int) -> str:
         return f"{cls.__name__}:{x}"
 
-    @timed_task(timeout=None)
+    @timed_task
     @classmethod
     def class_inside(cls, x: int) -> str:
         return f"{cls.__name__}:{x}"
 
     @staticmethod
-    @timed_task(timeout=None)
+    @timed_task
     def static_outside(x: int) -> int:
         return -x
 
-    @timed_task(timeout=None)
+    @timed_task
     @staticmethod
     def static_inside(x: int) -> int:
         return -x
@@ -762,3 +764,169 @@ def test_timeouts_accept_numbers_and_strings_with_units() -> None:
     assert timed("b", timeout="90").timeout == 90
     assert timed("c", timeout=0).timeout is None
     assert timed("d", timeout=None).timeout is None
+
+
+# --- timeouts ------------------------------------------------------------------------------
+
+
+def test_a_call_past_its_timeout_in_the_main_thread_raises_and_is_recorded_as_timeout(
+    tsv_path: Path,
+) -> None:
+    @timed_task(name="hangs", timeout=0.3)
+    def hangs() -> None:
+        threading.Event().wait(30)  # a blocking C call: the signal cuts it short
+
+    with pytest.warns(TaskTimeoutWarning), pytest.raises(TaskTimeoutError) as info:
+        hangs()
+    assert type(info.value) is TaskTimeoutError
+    assert (info.value.task, info.value.timeout) == ("hangs", 0.3)
+    assert 0.3 <= info.value.elapsed < 5
+    (final,) = finals_in(tsv_path)
+    assert final.result == "timeout"
+    assert final.duration is not None and 0.3 <= final.duration < 5
+
+
+def test_a_call_past_its_timeout_in_a_worker_thread_is_stopped_in_its_own_code(
+    tsv_path: Path,
+) -> None:
+    @timed_task(name="spins", timeout="0.3", warning_threshold=1.0)
+    def spins() -> None:
+        while True:
+            pass
+
+    raised: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            spins()
+        except BaseException as error:
+            raised.append(error)
+
+    def run_worker() -> None:
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join(timeout=30)
+        assert not thread.is_alive()
+
+    with pytest.warns(TaskTimeoutWarning):
+        run_worker()
+    (error,) = raised
+    assert type(error) is TaskTimeoutError
+    assert error.task == "spins"
+    assert results_in(tsv_path) == [("spins", "timeout")]
+
+
+def test_an_async_call_past_its_timeout_raises_timeout_and_leaves_its_task_usable(
+    tsv_path: Path,
+) -> None:
+    @timed_task(name="slow fetch", timeout=0.3)
+    async def slow_fetch() -> None:
+        await asyncio.sleep(30)
+
+    async def main() -> tuple[BaseException, int]:
+        try:
+            await slow_fetch()
+        except TaskTimeoutError as error:
+            caught: BaseException = error
+        await asyncio.sleep(0)  # the task was not left cancelled: it goes on awaiting
+        task = asyncio.current_task()
+        assert task is not None
+        return caught, task.cancelling()
+
+    with pytest.warns(TaskTimeoutWarning):
+        error, cancelling = asyncio.run(main())
+    assert type(error) is TaskTimeoutError
+    assert cancelling == 0
+    assert results_in(tsv_path) == [("slow fetch", "timeout")]
+
+
+def test_timed_blocks_time_out_with_and_async_with(tsv_path: Path) -> None:
+    def block() -> None:
+        with pytest.raises(TaskTimeoutError), timed("block", timeout=0.3):
+            threading.Event().wait(30)
+
+    async def async_block() -> None:
+        with pytest.raises(TaskTimeoutError):
+            async with timed("async block", timeout=0.3):
+                await asyncio.sleep(30)
+
+    with pytest.warns(TaskTimeoutWarning):
+        block()
+    with pytest.warns(TaskTimeoutWarning):
+        asyncio.run(async_block())
+    assert results_in(tsv_path) == [("block", "timeout"), ("async block", "timeout")]
+
+
+def test_without_enforcement_a_late_call_only_warns_and_completes(tsv_path: Path) -> None:
+    @timed_task(name="late", timeout=0.2, enforce=False)
+    def late() -> str:
+        threading.Event().wait(0.4)
+        return "finished"
+
+    with pytest.warns(TaskTimeoutWarning) as warned:
+        assert late() == "finished"
+    assert "task 'late' ran past its 0.2s timeout" in str(warned[-1].message)
+    (final,) = finals_in(tsv_path)
+    assert final.result == "completed"
+    assert final.duration is not None and final.duration >= 0.4
+
+
+def test_a_timeout_the_body_swallows_is_still_recorded_as_timeout(tsv_path: Path) -> None:
+    @timed_task(name="stubborn", timeout=0.3)
+    def stubborn() -> str:
+        try:
+            threading.Event().wait(30)
+        except TimeoutError:
+            return "carried on"
+        return "waited"
+
+    with pytest.warns(TaskTimeoutWarning):
+        assert stubborn() == "carried on"
+    assert results_in(tsv_path) == [("stubborn", "timeout")]
+
+
+def test_timeouts_count_in_failure_streaks(tsv_path: Path) -> None:
+    @timed_task(name="always late", timeout=0.2, max_failures=2)
+    def always_late() -> None:
+        threading.Event().wait(30)
+
+    with pytest.warns(TaskTimeoutWarning), pytest.raises(TaskTimeoutError):
+        always_late()
+    with pytest.warns(TaskTimeoutWarning), pytest.raises(FailureLimitExceeded) as info:
+        always_late()
+    assert type(info.value.__cause__) is TaskTimeoutError
+    assert results_in(tsv_path) == [("always late", "timeout")] * 2
+
+
+def test_a_generator_past_its_timeout_is_warned_about_but_never_interrupted(
+    tsv_path: Path,
+) -> None:
+    @timed_task(name="slow pages", timeout=0.2)
+    def slow_pages() -> Iterator[int]:
+        yield 1
+        yield 2
+
+    def consume() -> None:
+        for _ in slow_pages():
+            threading.Event().wait(0.25)  # the consumer's code: never interrupted
+
+    with pytest.warns(TaskTimeoutWarning) as warned:
+        consume()
+    assert "ran past its 0.2s timeout" in str(warned[-1].message)
+    assert results_in(tsv_path) == [("slow pages", "completed")]
+
+
+def test_an_inner_timeout_is_the_inner_tasks_and_the_outer_one_goes_on(tsv_path: Path) -> None:
+    @timed_task(name="inner", timeout=0.2)
+    def inner() -> None:
+        threading.Event().wait(30)
+
+    @timed_task(name="outer", timeout=30)
+    def outer() -> str:
+        with pytest.raises(TaskTimeoutError) as info:
+            inner()
+        return info.value.task
+
+    with pytest.warns(TaskTimeoutWarning):
+        assert outer() == "inner"
+    assert results_in(tsv_path) == [("outer", "completed"), ("inner", "timeout")]
