@@ -225,16 +225,18 @@ class Runner:
         running.finished = True
         frame = sys._current_frames().get(deadline.thread_ident or -1)
         stack = "".join(traceback.format_stack(frame)) if frame is not None else "(gone)\n"
+        message = (
+            f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is still "
+            f"running, past its {deadline.timeout:g}s timeout, and did not stop when told to "
+            f"(stuck in C code?). Its stack:\n{stack}"
+        )
+        os.write(self._stderr, f"\ntasktiming: {message}".encode())  # capture would hide it
         report = pytest.TestReport(
             running.nodeid,
             running.item.location,
             keywords={},
             outcome="failed",
-            longrepr=(
-                f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is "
-                f"still running, past its {deadline.timeout:g}s timeout, and did not stop "
-                f"when told to (stuck in C code?). Its stack:\n{stack}"
-            ),
+            longrepr=message,
             when="call",
             duration=deadline.elapsed,
         )
