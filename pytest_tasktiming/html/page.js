@@ -450,7 +450,7 @@
         if (task.start > to) break;
         const x0 = Math.max(0, Math.floor((task.start - from) * scale));
         const x1 = Math.min(cols.length, Math.max(x0 + 1, Math.ceil((endOf(task) - from) * scale)));
-        const kind = KINDS.indexOf(isWarning(task) && kindOf(task) === "ok" ? "warning" : kindOf(task));
+        const kind = KINDS.indexOf(timelineKind(task));
         for (let x = x0; x < x1; x++) if (kind < cols[x]) cols[x] = kind;
         if (x1 - x0 >= 4) starts[x0] = 1;
       }
@@ -466,6 +466,12 @@
         x = end;
       }
     }
+  }
+
+  // A success or a running task near its timeout shows the warning colour; failures keep theirs.
+  function timelineKind(task) {
+    const kind = kindOf(task);
+    return (kind === "ok" || kind === "running") && isWarning(task) ? "warning" : kind;
   }
 
   function firstEndingAfter(laneTasks, moment) {
@@ -496,7 +502,7 @@
     for (let t = first; t <= to; t += step) {
       const x = Math.round((t - from) * (width / (to - from))) + 0.5;
       ctx.beginPath(); ctx.moveTo(x, layout.axisH - 4); ctx.lineTo(x, height); ctx.stroke();
-      const label = "+" + fmtSeconds((t - origin) / 1000);
+      const label = t === origin ? "0 s" : "+" + fmtSeconds((t - origin) / 1000);
       const w = ctx.measureText(label).width;
       ctx.fillText(label, Math.min(Math.max(0, x - w / 2), width - w), 2);
     }
