@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 from ._timing import clock
 from .exceptions import FormatError
-from .records import STARTED, TIMEOUT, RowReader, parse_time
+from .records import STARTED, TIMEOUT, RowReader, _parse_named
 from .tabular import Column, Value
 
 INTERRUPTED = "interrupted"
@@ -48,11 +48,15 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
     :raises FormatError: for the first bad line.
     """
     found: dict[str, Overrun] = {}
-    unfinished: dict[str, tuple[int, list[str]]] = {}
+    unfinished: dict[str, tuple[int, list[str], float]] = {}
     for lineno, fields in RowReader(path).iter_fields():
         task_id = fields[2]
+        try:
+            start = _parse_named(fields[3], "start_time").timestamp()
+        except ValueError as error:
+            raise FormatError(path, lineno, str(error)) from None
         if fields[7] == STARTED:
-            unfinished[task_id] = (lineno, fields)
+            unfinished[task_id] = (lineno, fields, start)
             continue
         unfinished.pop(task_id, None)
         found.pop(task_id, None)
@@ -64,11 +68,8 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
             found[task_id] = _overrun(fields, fields[7], duration, lineno)
     if limit is not None and unfinished:
         now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
-        for lineno, fields in unfinished.values():
-            try:
-                elapsed = now - parse_time(fields[3]).timestamp()
-            except ValueError as error:
-                raise FormatError(path, lineno, f"start_time: {error}") from None
+        for lineno, fields, start in unfinished.values():
+            elapsed = now - start
             if elapsed > limit:
                 found[fields[2]] = _overrun(fields, INTERRUPTED, elapsed, lineno)
     return sorted(found.values(), key=lambda overrun: overrun.line)

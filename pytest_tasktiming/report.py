@@ -19,7 +19,7 @@ from typing import IO
 from ._durations import parse_seconds
 from ._timing import clock
 from .exceptions import FormatError
-from .records import STARTED, UTC, RowReader, parse_time
+from .records import STARTED, UTC, RowReader, _parse_named
 from .tabular import Column, Value
 
 GROUPINGS = ("task", "mode", "run")
@@ -65,7 +65,7 @@ class Stats:
 def columns(by: str) -> list[Column]:
     """The report's columns, the first named after the grouping."""
     return [
-        Column("key", by),
+        Column(by, by),
         Column("runs", "runs", "int"),
         Column("total", "total", "seconds"),
         Column("mean", "mean", "seconds"),
@@ -208,11 +208,9 @@ def summarize(
 def _checked_time(path: str, lineno: int, text: str) -> str:
     """``text`` as a canonical timestamp, or ``FormatError`` naming the line."""
     try:
-        moment = parse_time(text)
-    except ValueError:
-        raise FormatError(
-            path, lineno, f"start_time {text!r} is not an ISO 8601 UTC timestamp"
-        ) from None
+        moment = _parse_named(text, "start_time")
+    except ValueError as error:
+        raise FormatError(path, lineno, str(error)) from None
     if len(text) == 32 and text[10] == "T" and text[19] == ".":
         return text  # already canonical
     return _canonical(moment)

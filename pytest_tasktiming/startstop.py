@@ -49,12 +49,16 @@ def start(path: str, task: str, *, mode: str = "shell", timeout: float | None = 
     task_id = new_task_id()
     _write(path, (now, mode, task_id, now, None, None, task, STARTED))
     if timeout is not None:
-        subprocess.Popen(
-            [sys.executable, "-c", _WATCHER, path, task_id, str(now + int(timeout * 1e9))],
+        deadline = str(now + int(timeout * 1e9))
+        watcher = [sys.executable, "-c", _WATCHER, path, task_id, deadline]
+        # A short-lived launcher starts the watcher in a session of its own and exits, so the
+        # watcher outlives the shell step and nobody is left holding a running child.
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, *watcher],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
-            start_new_session=True,  # outlives the shell step that started it
+            check=True,
         )
     return task_id
 
@@ -116,6 +120,10 @@ def watch(path: str, task_id: str, deadline_ns: int) -> None:
             _write(path, _final_row(started, TIMEOUT))
 
 
+_LAUNCHER = (
+    "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True, "
+    "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
+)
 _WATCHER = "import sys; from pytest_tasktiming.startstop import watch; " + (
     "watch(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
 )

@@ -80,6 +80,7 @@ def validate(path: str, *, now_ns: int | None = None) -> Validation:
             report.problems.append(
                 Problem(lineno, f"task_id {row.task_id!r} already ended on line {first}")
             )
+    report.rows += len(reader.errors)
     report.problems += [Problem(error.line, error.message) for error in reader.errors]
     if reader.torn_line is not None:
         report.problems.append(
