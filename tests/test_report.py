@@ -1,4 +1,4 @@
-"""The report's statistics, filters and groupings, on files whose numbers were worked out by hand."""
+"""The report: statistics, filters and groupings, on files whose numbers were worked out by hand."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import statistics
 from pathlib import Path
 
 import pytest
+from history_files import BUILD, DEPLOY, KNOWN, Run, at, write_history
 
 from pytest_tasktiming import report
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import HEADER
 from pytest_tasktiming.report import Filters, parse_moment, percentile, summarize
-
-from history_files import BUILD, DEPLOY, KNOWN, Run, at, write_history
 
 
 def numbers(stats: report.Stats) -> dict[str, object]:
