@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_tasktiming import TaskRow, fold, read_rows
+from pytest_tasktiming._xdist import stable_nodeid
 
 OUTCOMES_TEST = """
 import pytest
@@ -68,9 +69,11 @@ def rows_of(path: Path) -> list[TaskRow]:
 
 
 def final_by_task(path: Path) -> dict[str, TaskRow]:
-    """The final row of each task, keyed by task name; fails on a task with two runs."""
+    """The final row of each test (not of decorated code), by task; fails on two runs of one."""
     finals: dict[str, TaskRow] = {}
     for row in fold(read_rows(path)).values():
+        if row.mode == "code":
+            continue
         assert row.task not in finals, f"two runs of {row.task}"
         finals[row.task] = row
     return finals
@@ -94,7 +97,7 @@ JUNIT_MATCHES = {
 
 
 def junit_cases(path: Path) -> dict[str, JunitCase]:
-    """Test cases of a ``--junitxml`` file keyed by node id (for tests in top-level files)."""
+    """Test cases of a ``--junitxml`` file by node id (of top-level files; no ``@group``)."""
     cases = {}
     for case in ET.parse(path).iter("testcase"):
         module, _, klass = case.attrib["classname"].partition(".")
@@ -109,7 +112,7 @@ def junit_cases(path: Path) -> dict[str, JunitCase]:
             outcome = "xfailed" if xfail else "skipped"
         else:
             outcome = "passed"
-        cases[nodeid] = JunitCase(outcome, float(case.attrib["time"]))
+        cases[stable_nodeid(nodeid)] = JunitCase(outcome, float(case.attrib["time"]))
     return cases
 
 
@@ -128,6 +131,7 @@ def assert_rows_agree_with_junit(tsv: Path, junit: Path) -> dict[str, TaskRow]:
         assert row.end_time is not None
         # JUnit sums pytest's phases (rounded to ms); ours spans setup start to teardown end,
         # so it also holds pytest's work between them: a failure's traceback takes ~10 ms.
-        slack = 0.05 if row.result in {"passed", "xpassed", "skipped"} else 0.3
+        # Wide margins: the suite runs on shared, busy machines.
+        slack = 0.15 if row.result in {"passed", "xpassed", "skipped"} else 0.5
         assert case.time - 0.002 <= row.duration <= case.time + slack, (nodeid, row, case)
     return finals
