@@ -23,6 +23,7 @@ TOTAL_TIMEOUT = dt.timedelta(days=1).total_seconds()  # expect: TT101 86400
 FOREVER_TIMEOUT = float("inf")  # expect: TT101
 SETTINGS = {"timeout": 7201, "retries": 99999}  # expect: TT101 7201
 WAIT = 5 * HOUR
+POLL_TIMEOUT = 7200; NOTE = "# tasktiming: allow-timeout"  # expect: TT101 7200
 
 
 class Client:
