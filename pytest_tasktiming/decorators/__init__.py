@@ -10,6 +10,7 @@ raw-row fast path; the writer's thread formats and appends them. ``_run`` record
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, overload
@@ -93,14 +94,31 @@ def timed_task(
     return decorate if func is None else decorate(func)
 
 
-class timed(Spec):
+@functools.lru_cache(maxsize=256, typed=True)
+def _block_spec(
+    task: str, mode: str, timeout: float | str | None, warning_threshold: float, enforce: bool
+) -> Spec:
+    """A ``timed`` block's settings, checked once for the many blocks that share them."""
+    return Spec(
+        task,
+        mode=mode,
+        timeout=timeout,
+        warning_threshold=warning_threshold,
+        enforce=enforce,
+        max_failures=0,
+        path=None,
+        source="timed",
+    )
+
+
+class timed:
     """Record a ``with`` or ``async with`` block as a task; the object has ``task_id``, ``elapsed``.
 
     One object times one block at a time; entering it again after it ended starts a new task
     with a new id. While recording is off, nothing is written and ``task_id`` is ``""``.
     """
 
-    __slots__ = ("_duration", "_mono", "_started")
+    __slots__ = ("_duration", "_mono", "_spec", "_started")
 
     def __init__(
         self,
@@ -112,7 +130,13 @@ class timed(Spec):
         enforce: bool = True,
         path: str | os.PathLike[str] | None = None,
     ) -> None:
-        super().__init__(
+        spec = None
+        if path is None:  # a path is resolved now, against the current directory: not cached
+            try:  # noqa: SIM105 - contextlib.suppress costs as much as the cached lookup
+                spec = _block_spec(task, mode, timeout, warning_threshold, enforce)
+            except TypeError:  # an unhashable argument: refused below, clearly
+                pass
+        self._spec = spec or Spec(
             task,
             mode=mode,
             timeout=timeout,
@@ -125,6 +149,11 @@ class timed(Spec):
         self._started: Started | None = None
         self._mono: int | None = None
         self._duration: int | None = None
+
+    @property
+    def task(self) -> str:
+        """The ``task`` column of the block's rows."""
+        return self._spec.task
 
     @property
     def task_id(self) -> str:
@@ -146,7 +175,7 @@ class timed(Spec):
             raise RuntimeError(f"timed({self.task!r}) is already running; use one per block")
         self._duration = None
         if _run.recording:
-            self._started = begin(self, target)
+            self._started = begin(self._spec, target)
             self._mono = self._started[4]
         else:
             self._started = None
@@ -157,7 +186,7 @@ class timed(Spec):
         assert self._mono is not None, "exit without enter"
         self._duration = duration = clock.mono_ns() - self._mono
         if self._started is not None:
-            finish(self, self._started, error, duration)
+            finish(self._spec, self._started, error, duration)
 
     def __enter__(self) -> timed:
         self._begin(None)
