@@ -34,6 +34,11 @@ _ITEM_SETTINGS = pytest.StashKey[Settings]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+    parser.getgroup("tasktiming").addoption(
+        "--task-timing-html",
+        metavar="PATH",
+        help="at the end of the session, write the file's HTML report to PATH",
+    )
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -43,6 +48,8 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
     settings = Settings.from_config(config)
+    if config.getoption("task_timing_html") and not settings.enabled:
+        raise pytest.UsageError("--task-timing-html needs --task-timing (or task_timing = true)")
     if not settings.enabled:
         return
     worker = _xdist.is_worker(config)
@@ -62,6 +69,28 @@ def pytest_configure(config: pytest.Config) -> None:
         recorder = Recorder(config, settings, runner)
         runner.deliver_stuck = recorder.pytest_runtest_logreport
         config.pluginmanager.register(recorder, "tasktiming-recorder")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Write the ``--task-timing-html`` report of the file, with this session's rows in it."""
+    out = session.config.getoption("task_timing_html")
+    settings = session.config.stash.get(SETTINGS_KEY, None)
+    if not out or settings is None or _xdist.is_worker(session.config):
+        return
+    from .html import write_html_report
+    from .writer import flush_all
+
+    path = session.config.invocation_params.dir / out
+    try:
+        flush_all()
+        write_html_report(settings.path, path)
+        message, red = f"task timing: HTML report -> {path}", False
+    except (OSError, ValueError) as error:  # the run's outcome stands; say why there is no page
+        message, red = f"task timing: could not write the HTML report {path}: {error}", True
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None:
+        terminal.write_line(message, red=red)
 
 
 def _point_environment_at(config: pytest.Config, path: str) -> None:

@@ -194,10 +194,11 @@ def test_timeline_shows_one_lane_per_worker_of_an_xdist_run(
             time.sleep(0.1)
         """
     )
-    result = pytester.runpytest_subprocess("--task-timing", "-n", "2", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(
+        "--task-timing", "--task-timing-html", "r.html", "-n", "2", "-p", "no:cacheprovider"
+    )
     result.assert_outcomes(passed=8)
-    report = write_html_report(pytester.path / "task_timing.tsv", pytester.path / "r.html")
-    viewer.open(report.as_uri())
+    viewer.open((pytester.path / "r.html").as_uri())
 
     assert lane_counts(viewer) == {"pytest": 2}
 

@@ -219,3 +219,34 @@ def test_html_console_script_writes_a_page(tsv_path: Path, tmp_path: Path) -> No
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "r.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+# --- pytest --task-timing-html -----------------------------------------------------------
+
+
+def test_pytest_option_writes_the_report_of_the_session(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    pass\n\ndef test_bad():\n    assert False\n")
+    result = pytester.runpytest("--task-timing", "--task-timing-html", "out/report.html")
+    result.assert_outcomes(passed=1, failed=1)
+    pytester.mkdir("out")  # too late on purpose: the first run reports it could not write
+
+    result.stdout.fnmatch_lines(["task timing: could not write the HTML report *report.html*"])
+    result = pytester.runpytest("--task-timing", "--task-timing-html", "out/report.html")
+    result.stdout.fnmatch_lines(["task timing: HTML report -> *report.html"])
+    data = embedded((pytester.path / "out" / "report.html").read_text(encoding="utf-8"), "tt-data")
+    assert isinstance(data, dict)
+    names = sorted(data["strings"][row[2]] for row in data["rows"])
+    assert names == [
+        "test_pytest_option_writes_the_report_of_the_session.py::test_bad",
+        "test_pytest_option_writes_the_report_of_the_session.py::test_bad",
+        "test_pytest_option_writes_the_report_of_the_session.py::test_ok",
+        "test_pytest_option_writes_the_report_of_the_session.py::test_ok",
+    ]
+
+
+def test_pytest_option_without_task_timing_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    pass\n")
+    result = pytester.runpytest("--task-timing-html", "report.html")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--task-timing-html needs --task-timing*"])
+    assert not (pytester.path / "report.html").exists()
