@@ -1,0 +1,99 @@
+"""The ``pytest_tasktiming_*`` hooks, run with the ``conftest.py`` examples of docs/pytest.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from plugin_helpers import final_by_task, rows_of
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "pytest.md"
+CONFTEST_BLOCK = re.compile(r"^```python no-run\n(# conftest\.py\n.*?)^```$", re.DOTALL | re.M)
+
+
+def docs_conftest(hook: str) -> str:
+    """The docs' ``conftest.py`` example that implements ``hook``."""
+    (block,) = [b for b in CONFTEST_BLOCK.findall(DOCS.read_text()) if f"def {hook}(" in b]
+    return block
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
+
+
+SLOW_TEST = """
+import time
+import pytest
+
+@pytest.mark.task_timing(timeout=1, enforce=False)
+def test_slow():
+    time.sleep(0.6)
+"""
+THRESHOLD = "--task-timing-warning-threshold=0.3"
+
+
+def test_row_hook_example_changes_every_test_row(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeconftest(docs_conftest("pytest_tasktiming_row"))
+    pytester.makepyfile("def test_one():\n    pass\n")
+    monkeypatch.setenv("CI_JOB_NAME", "linux-py311")
+    pytester.runpytest("--task-timing").assert_outcomes(passed=1)
+    rows = rows_of(pytester.path / "task_timing.tsv")
+    assert [(row.mode, row.result) for row in rows] == [
+        ("pytest@linux-py311", "started"),
+        ("pytest@linux-py311", "passed"),
+    ]
+
+
+def test_row_hook_returning_none_keeps_the_row(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeconftest(docs_conftest("pytest_tasktiming_row"))
+    pytester.makepyfile("def test_one():\n    pass\n")
+    monkeypatch.delenv("CI_JOB_NAME", raising=False)
+    pytester.runpytest("--task-timing").assert_outcomes(passed=1)
+    assert {row.mode for row in rows_of(pytester.path / "task_timing.tsv")} == {"pytest"}
+
+
+def test_row_hook_sees_typed_rows_with_the_real_times(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import dataclasses
+
+        def pytest_tasktiming_row(config, row):
+            if row.duration is not None:
+                span = (row.end_time - row.start_time).total_seconds()
+                assert abs(span - row.duration) < 2e-6
+                return dataclasses.replace(row, task=row.task.upper())
+        """
+    )
+    pytester.makepyfile(test_lower="def test_one():\n    pass\n")
+    pytester.runpytest("--task-timing").assert_outcomes(passed=1)
+    assert list(final_by_task(pytester.path / "task_timing.tsv")) == ["TEST_LOWER.PY::TEST_ONE"]
+
+
+def test_timeout_warning_hook_example_replaces_the_terminal_line(
+    pytester: pytest.Pytester, capfd: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makeconftest(docs_conftest("pytest_tasktiming_timeout_warning"))
+    pytester.makepyfile(test_slow=SLOW_TEST)
+    result = pytester.runpytest(
+        "--task-timing", THRESHOLD, "-o", "log_file=slow.log", "-o", "log_file_level=WARNING"
+    )
+    result.assert_outcomes(passed=1, warnings=1)
+    log = (pytester.path / "slow.log").read_text()
+    assert re.search(r"test_slow.py::test_slow: 0\.\d+s of its 1s timeout", log), log
+    assert "tasktiming:" not in capfd.readouterr().err
+    result.stdout.fnmatch_lines(["*TaskTimeoutWarning: test_slow.py::test_slow has run 0.*"])
+
+
+def test_built_in_warning_line_goes_to_the_terminal_without_a_hook(
+    pytester: pytest.Pytester, capfd: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makepyfile(test_slow=SLOW_TEST)
+    pytester.runpytest("--task-timing", THRESHOLD).assert_outcomes(passed=1, warnings=1)
+    err = capfd.readouterr().err
+    assert re.search(r"tasktiming: test_slow.py::test_slow has run 0\.\d+s, 3\d% of its 1s", err)
