@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import contextlib
 import functools
@@ -929,3 +930,29 @@ def test_an_inner_timeout_is_the_inner_tasks_and_the_outer_one_goes_on(tsv_path:
     with pytest.warns(TaskTimeoutWarning):
         assert outer() == "inner"
     assert results_in(tsv_path) == [("outer", "completed"), ("inner", "timeout")]
+
+
+# --- the example -----------------------------------------------------------------------------
+
+
+def test_the_orchestrator_example_records_its_steps_and_its_retry_loops_stop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "t.tsv"
+    script = Path(__file__).resolve().parent.parent / "examples" / "orchestrator.py"
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+        check=False, cwd=tmp_path, env={**os.environ, "TASK_TIMING_FILE": str(path)},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "search: giving up: 'health check' failed 3 times in a row" in result.stdout
+    results = collections.Counter(results_in(path))
+    assert results == {
+        ("fetch_sources", "completed"): 1,
+        ("build", "completed"): 3,
+        ("health check", "failed"): 5,
+        ("health check", "recovered"): 1,
+        ("deploy api", "completed"): 1,
+        ("deploy search", "completed"): 1,
+        ("roll back search", "completed"): 1,
+    }
