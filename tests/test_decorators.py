@@ -356,10 +356,17 @@ def test_a_callable_object_keeps_its_type_and_attributes(tsv_path: Path) -> None
     assert asyncio.run(timed_async("bob")) == "hi bob"
     partial = timed_task(name="partial", timeout=None)(functools.partial(pow, 2))
     assert partial(10) == 1024
+    async_partial = timed_task(name="async partial", timeout=None)(
+        functools.partial(AsyncGreeter().__call__, "eve")
+    )
+    pending = async_partial()
+    assert [task for task, _ in results_in(tsv_path)] == ["greet", "greet async", "partial"]
+    assert asyncio.run(pending) == "hi eve"  # the task begins when awaited, not when called
     assert results_in(tsv_path) == [
         ("greet", "completed"),
         ("greet async", "completed"),
         ("partial", "completed"),
+        ("async partial", "completed"),
     ]
 
 

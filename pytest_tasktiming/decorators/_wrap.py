@@ -111,12 +111,14 @@ def _timed_async_generator(func: Callable[P, Any], spec: Spec) -> Callable[P, An
     return timed_call
 
 
-def _closure_for(probe: object) -> Closure:
-    if inspect.isasyncgenfunction(probe):
+def _closure_for(func: Any) -> Closure:
+    """The closure of ``func``'s kind; an object's kind is its ``__call__``'s."""
+    probes = (func, func.__call__)
+    if any(inspect.isasyncgenfunction(probe) for probe in probes):
         return _timed_async_generator
-    if inspect.iscoroutinefunction(probe):
+    if any(inspect.iscoroutinefunction(probe) for probe in probes):
         return _timed_coroutine
-    if inspect.isgeneratorfunction(probe):
+    if any(inspect.isgeneratorfunction(probe) for probe in probes):
         return _timed_generator
     return _timed_function
 
@@ -127,9 +129,9 @@ def wrap(func: Any, spec: Spec) -> Any:
         return type(func)(wrap(func.__func__, spec))
     if inspect.isfunction(func):
         return functools.update_wrapper(_closure_for(func)(func, spec), func)
-    # Any other callable: an object's kind is its ``__call__``'s; wrapt passes the bound
-    # callable, so the closure is built per call on this (already slower) path.
-    closure = _closure_for(func if inspect.ismethod(func) else func.__call__)
+    # Any other callable. wrapt passes the callable as bound for this call, so the closure
+    # is built per call on this (already slower) path.
+    closure = _closure_for(func)
 
     def proxy_call(wrapped: Any, instance: Any, args: Any, kwargs: Any) -> Any:
         __tracebackhide__ = True
