@@ -32,16 +32,18 @@
 
   function ingest(payload) {
     const strings = payload.strings;
+    const t0 = payload.t0;
     for (const row of payload.rows) {
       const id = row[0];
-      const result = strings[row[6]];
+      const result = strings[row[5]];
       const previous = tasks.get(id);
       if (previous && result === "started" && previous.result !== "started") continue;
-      const start = row[3];
-      const dur = row[5];
-      let end = row[4];
-      if (end === null && dur !== null) end = start + dur * 1000;
-      tasks.set(id, { id, mode: strings[row[1]], name: strings[row[2]], start, end, dur, result, lane: 0 });
+      const start = t0 + row[3];
+      const dur = row[4];
+      const end = dur === null ? (result === "started" ? null : start) : start + dur * 1000;
+      const task = { id, mode: strings[row[1]], name: strings[row[2]], start, end, dur, result, lane: 0 };
+      task.kind = kindOf(task);
+      tasks.set(id, task);
     }
     if (payload.rows.length) state.dirty = true;
   }
@@ -189,7 +191,7 @@
     const counts = { ok: 0, failed: 0, timeout: 0, running: 0, skipped: 0, warning: 0 };
     let busy = 0, first = Infinity, last = -Infinity;
     for (const task of state.all) {
-      const kind = kindOf(task);
+      const kind = task.kind;
       if (kind in counts) counts[kind] += 1;
       if (isWarning(task)) counts.warning += 1;
       busy += seconds(task);
@@ -243,8 +245,7 @@
   }
 
   function renderLists() {
-    const finished = state.all.filter((t) => t.result !== "started" && t.dur !== null);
-    const slowest = finished.slice().sort((a, b) => b.dur - a.dur).slice(0, 20);
+    const slowest = topBy(state.all.filter((t) => t.result !== "started" && t.dur !== null), (t) => t.dur, 20);
     fillList("slowest-table", slowest, (t) => [
       nameCell(t), resultCell(t), el("td", fmtSeconds(t.dur), "num"), el("td", fmtTime(t.start), "num"),
     ]);
@@ -265,6 +266,20 @@
       el("td", s.endedBy, s.endedBy === "still failing" ? "result r-failed" : "result r-ok"),
     ]);
     if (LIVE) renderLive();
+  }
+
+  // The `count` items with the largest key, largest first, without sorting them all.
+  function topBy(items, key, count) {
+    const top = [];
+    for (const item of items) {
+      const value = key(item);
+      if (top.length === count && value <= key(top[count - 1])) continue;
+      let i = Math.min(top.length, count - 1);
+      while (i > 0 && key(top[i - 1]) < value) i--;
+      top.splice(i, 0, item);
+      if (top.length > count) top.pop();
+    }
+    return top;
   }
 
   function findStreaks() {
@@ -421,7 +436,8 @@
     labels.style.height = y + "px";
     layout.lanes = lanes;
     layout.laneH = laneH;
-    layout.range = state.view || fullRange();
+    layout.origin = fullRange();
+    layout.range = state.view || layout.origin;
     drawCanvas(Math.max(y + 4, 60));
   }
 
@@ -470,7 +486,7 @@
 
   // A success or a running task near its timeout shows the warning colour; failures keep theirs.
   function timelineKind(task) {
-    const kind = kindOf(task);
+    const kind = task.kind;
     return (kind === "ok" || kind === "running") && isWarning(task) ? "warning" : kind;
   }
 
@@ -493,7 +509,7 @@
 
   function drawAxis(ctx, from, to, width, height) {
     const step = niceStep(to - from);
-    const origin = fullRange()[0];
+    const origin = layout.origin[0];
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillStyle = "#5f6b76";
     ctx.strokeStyle = "#eef0f3";
@@ -607,6 +623,7 @@
       (!wanted || t.result === wanted) &&
       (!needle || lower(t.name).includes(needle) || lower(t.mode).includes(needle) ||
         t.result.includes(needle) || t.id.includes(needle)));
+    if (state.sortKey === "start" && state.sortDir === 1) { state.rows = rows; return; } // as analysed
     const value = SORT_VALUE[state.sortKey];
     const dir = state.sortDir;
     const keyed = rows.map((t) => [value(t), t]);
