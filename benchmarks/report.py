@@ -16,12 +16,10 @@ import argparse
 import json
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 from pytest_tasktiming.records import HEADER, LineFormatter
 
@@ -74,9 +72,13 @@ def generate(path: str, rows: int, seed: int = 7) -> None:
             duration = int(rng.lognormvariate(0, 0.3) * medians[task] * 1e9)
             result = rng.choices(("passed", "failed", "error"), (96, 3, 1))[0]
             task_id = f"{prefix}-{i}"
-            lines.append(formatter.line((now, "pytest", task_id, now, None, None, names[task], "started")))
+            lines.append(
+                formatter.line((now, "pytest", task_id, now, None, None, names[task], "started"))
+            )
             end = now + duration
-            lines.append(formatter.line((end, "pytest", task_id, now, end, duration, names[task], result)))
+            lines.append(
+                formatter.line((end, "pytest", task_id, now, end, duration, names[task], result))
+            )
             now = end + 1000
             if len(lines) >= 100_000:
                 out.writelines(lines)
@@ -84,18 +86,27 @@ def generate(path: str, rows: int, seed: int = 7) -> None:
         out.writelines(lines)
 
 
-def measure(command: list[str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of ``command``, run inside a fresh measuring process."""
-    probe = (
-        "import resource, subprocess, sys, time\n"
-        "t = time.perf_counter()\n"
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-        "t = time.perf_counter() - t\n"
-        "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+PROBE = """
+import resource, subprocess, sys, time
+wall = time.perf_counter()
+subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+wall = time.perf_counter() - wall
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss)
+"""
+
+
+def measure(command: list[str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds and peak RSS (bytes) of ``command``, in a fresh measuring process.
+
+    RUSAGE_CHILDREN's maximum covers every child a process ever waited for, so each command
+    gets a measuring process of its own.
+    """
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, *command], check=True, capture_output=True, text=True
     )
-    out = subprocess.run([sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True)
-    seconds, kib = out.stdout.split()
-    return float(seconds), int(kib) * 1024
+    wall, cpu, kib = out.stdout.split()
+    return float(wall), float(cpu), int(kib) * 1024
 
 
 def compare(path: str, directory: str) -> None:
@@ -103,7 +114,9 @@ def compare(path: str, directory: str) -> None:
     ours = json.loads(
         subprocess.run(
             [sys.executable, "-m", "pytest_tasktiming", "report", path, "--format", "json"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     )
     theirs_path = os.path.join(directory, "pandas.json")
@@ -112,11 +125,14 @@ def compare(path: str, directory: str) -> None:
         theirs = {row["task"]: row for row in json.load(stream)}
     assert len(ours) == len(theirs), (len(ours), len(theirs))
     for row in ours:
-        other = theirs[row["key"]]
+        other = theirs[row["task"]]
         for name in ("runs", "last_result", "streak"):
-            assert row[name] == other[name], (row["key"], name, row[name], other[name])
+            assert row[name] == other[name], (row["task"], name, row[name], other[name])
         for name in ("total", "mean", "p50", "p95", "min", "max"):
-            assert abs(row[name] - other[name]) <= 2e-6 * max(1.0, abs(other[name])), (row["key"], name)
+            assert abs(row[name] - other[name]) <= 2e-6 * max(1.0, abs(other[name])), (
+                row["task"],
+                name,
+            )
     print(f"outputs agree: {len(ours)} tasks, every statistic within 1e-6 relative")
 
 
@@ -133,23 +149,34 @@ def main() -> None:
             if index == 0:
                 compare(path, directory)
             commands = {
-                "tasktiming report": [sys.executable, "-m", "pytest_tasktiming", "report", path, "--format", "csv"],
+                "tasktiming report": [
+                    sys.executable,
+                    "-m",
+                    "pytest_tasktiming",
+                    "report",
+                    path,
+                    "--format",
+                    "csv",
+                ],
                 "pandas read_csv+groupby": [sys.executable, "-c", PANDAS, path],
             }
-            results: dict[str, list[tuple[float, int]]] = {name: [] for name in commands}
+            results: dict[str, list[tuple[float, float, int]]] = {name: [] for name in commands}
             for _ in range(args.repeat):  # interleaved, so both see the same machine state
                 for name, command in commands.items():
                     results[name].append(measure(command))
             print(f"\n{rows:,} rows ({size:.0f} MB), median of {args.repeat}:")
             summary = {}
             for name, runs in results.items():
-                seconds = statistics.median(r[0] for r in runs)
-                peak = max(r[1] for r in runs) / 2**20
-                summary[name] = (seconds, peak)
-                print(f"  {name:<26} {seconds:6.2f} s   peak RSS {peak:7.1f} MiB")
+                wall = statistics.median(r[0] for r in runs)
+                cpu = statistics.median(r[1] for r in runs)
+                peak = max(r[2] for r in runs) / 2**20
+                summary[name] = (wall, cpu, peak)
+                print(
+                    f"  {name:<24} wall {wall:6.2f} s  cpu {cpu:6.2f} s  peak RSS {peak:6.1f} MiB"
+                )
             ours, theirs = summary["tasktiming report"], summary["pandas read_csv+groupby"]
-            print(f"  time ratio tasktiming/pandas: {ours[0] / theirs[0]:.2f}x   "
-                  f"memory ratio: {ours[1] / theirs[1]:.2f}x")
+            wall, cpu, peak = (mine / other for mine, other in zip(ours, theirs, strict=True))
+            print(f"  tasktiming/pandas: wall {wall:.2f}x, cpu {cpu:.2f}x, peak memory {peak:.2f}x")
 
 
 if __name__ == "__main__":
