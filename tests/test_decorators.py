@@ -767,6 +767,18 @@ def test_bad_arguments_are_refused_at_decoration_with_a_clear_message(
             timed("block", **kwargs)
 
 
+def test_an_unhashable_block_name_is_refused_clearly_and_a_block_can_have_its_own_file(
+    tsv_path: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match=r"invalid task name \['load'\] from timed"):
+        timed(["load"])  # type: ignore[arg-type]
+    other = tmp_path / "blocks.tsv"
+    with timed("load", path=other):
+        pass
+    assert results_in(other) == [("load", "completed")]
+    assert rows_in(tsv_path) == []
+
+
 def test_timeouts_accept_seconds_as_numbers_or_strings_with_units() -> None:
     for timeout in (90, 1.5, "90", "30m", "1.5h", None, 0):
         timed_task(timeout=timeout)(documented)

@@ -94,11 +94,16 @@ def timed_task(
     return decorate if func is None else decorate(func)
 
 
-@functools.lru_cache(maxsize=256, typed=True)
 def _block_spec(
-    task: str, mode: str, timeout: float | str | None, warning_threshold: float, enforce: bool
+    task: str,
+    mode: str,
+    timeout: float | str | None,
+    warning_threshold: float,
+    enforce: bool,
+    *,
+    path: str | os.PathLike[str] | None = None,
 ) -> Spec:
-    """A ``timed`` block's settings, checked once for the many blocks that share them."""
+    """A ``timed`` block's settings, checked."""
     return Spec(
         task,
         mode=mode,
@@ -106,9 +111,14 @@ def _block_spec(
         warning_threshold=warning_threshold,
         enforce=enforce,
         max_failures=0,
-        path=None,
+        path=path,
         source="timed",
     )
+
+
+_shared_block_spec = functools.lru_cache(maxsize=256, typed=True)(_block_spec)
+"""Checked once for the many blocks that share their settings (but not a path, which is
+resolved against the current directory of the moment)."""
 
 
 class timed:
@@ -130,22 +140,14 @@ class timed:
         enforce: bool = True,
         path: str | os.PathLike[str] | None = None,
     ) -> None:
+        settings = (task, mode, timeout, warning_threshold, enforce)
         spec = None
-        if path is None:  # a path is resolved now, against the current directory: not cached
+        if path is None:
             try:  # noqa: SIM105 - contextlib.suppress costs as much as the cached lookup
-                spec = _block_spec(task, mode, timeout, warning_threshold, enforce)
+                spec = _shared_block_spec(*settings)
             except TypeError:  # an unhashable argument: refused below, clearly
                 pass
-        self._spec = spec or Spec(
-            task,
-            mode=mode,
-            timeout=timeout,
-            warning_threshold=warning_threshold,
-            enforce=enforce,
-            max_failures=0,
-            path=path,
-            source="timed",
-        )
+        self._spec = spec or _block_spec(*settings, path=path)
         self._started: Started | None = None
         self._mono: int | None = None
         self._duration: int | None = None
