@@ -287,6 +287,7 @@ def test_hostile_task_name_shows_as_text_and_never_runs(
 
 @pytest.fixture
 def live(tsv_path: Path) -> Iterator[DashboardServer]:
+    """A dashboard server; tests take it before ``viewer`` so the page closes first."""
     tsv_path.write_text(HEADER, encoding="utf-8")
     server = DashboardServer(str(tsv_path), port=0, timeout=4.0, threshold=0.5, poll_ms=150)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
@@ -306,7 +307,7 @@ def now_row(task_id: str, name: str, result: str, *, started_ago: float) -> Task
 
 
 def test_live_page_shows_a_task_appear_run_and_finish(
-    viewer: Viewer, live: DashboardServer, tsv_path: Path
+    live: DashboardServer, viewer: Viewer, tsv_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -331,7 +332,7 @@ def test_live_page_shows_a_task_appear_run_and_finish(
 
 
 def test_live_page_colours_a_running_task_at_its_warning_threshold_and_timeout(
-    viewer: Viewer, live: DashboardServer, tsv_path: Path
+    live: DashboardServer, viewer: Viewer, tsv_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
