@@ -249,6 +249,20 @@ def test_an_async_function_is_timed_around_its_awaited_body(tsv_path: Path) -> N
     assert final.duration is not None and 0.05 <= final.duration < 0.3
 
 
+def test_a_coroutine_driven_outside_asyncio_is_recorded_and_never_interrupted(
+    tsv_path: Path,
+) -> None:
+    @timed_task(name="by hand", timeout=30)
+    async def by_hand() -> str:
+        return "done"
+
+    coroutine = by_hand()
+    with pytest.raises(StopIteration) as stop:
+        coroutine.send(None)  # as trio or a hand-written scheduler drives it: no asyncio loop
+    assert stop.value.value == "done"
+    assert results_in(tsv_path) == [("by hand", "completed")]
+
+
 def test_a_generator_is_timed_over_the_whole_iteration(tsv_path: Path) -> None:
     @timed_task(name="pages", timeout=None)
     def pages(count: int) -> Iterator[int]:

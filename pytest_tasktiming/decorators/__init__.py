@@ -9,7 +9,6 @@ raw-row fast path; the writer's thread formats and appends them. ``_run`` record
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from .._timing import clock
 from . import _run
-from ._run import Spec, Started, begin, env_says_off, finish, set_recording
+from ._run import Spec, Started, begin, begin_in_task, env_says_off, finish, set_recording
 from ._wrap import default_name, wrap
 
 __all__ = ["set_recording", "timed", "timed_task"]
@@ -172,12 +171,12 @@ class timed:
             duration = clock.mono_ns() - self._mono
         return duration / 1e9
 
-    def _begin(self, target: Any) -> None:
+    def _begin(self, start: Callable[[Spec], Started]) -> None:
         if self._mono is not None and self._duration is None:
             raise RuntimeError(f"timed({self.task!r}) is already running; use one per block")
         self._duration = None
         if _run.recording:
-            self._started = begin(self._spec, target)
+            self._started = start(self._spec)
             self._mono = self._started[4]
         else:
             self._started = None
@@ -191,7 +190,7 @@ class timed:
             finish(self._spec, self._started, error, duration)
 
     def __enter__(self) -> timed:
-        self._begin(None)
+        self._begin(begin)
         return self
 
     def __exit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:
@@ -199,7 +198,7 @@ class timed:
         self._end(error)
 
     async def __aenter__(self) -> timed:
-        self._begin(asyncio.current_task())
+        self._begin(begin_in_task)
         return self
 
     async def __aexit__(self, exc_type: object, error: BaseException | None, tb: object) -> None:

@@ -7,6 +7,7 @@ rest of the caller's side of the recording (benchmarks/decorators.py).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from typing import Any
@@ -152,6 +153,19 @@ def begin(spec: Spec, target: Any = None, *, interrupt: bool = True) -> Started:
     mono = clock.mono_ns()
     writer.put((start, spec.mode, task_id, start, None, None, spec.task, STARTED))
     return task_id, writer, deadline, start, mono
+
+
+def begin_in_task(spec: Spec, *, interrupt: bool = True) -> Started:
+    """``begin`` for a coroutine: the timeout cancels its asyncio task.
+
+    Outside asyncio (under trio, or a coroutine driven by hand) there is no task to cancel
+    and the thread may be running anyone's code, so the deadline only warns.
+    """
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no running asyncio loop
+        task = None
+    return begin(spec, task, interrupt=interrupt and task is not None)
 
 
 def finish(

@@ -9,7 +9,6 @@ whole recording (benchmarks/decorators.py), so it only wraps other callables (an
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 from collections.abc import AsyncGenerator, Callable, Generator
@@ -18,7 +17,7 @@ from typing import Any, ParamSpec, TypeVar
 import wrapt
 
 from . import _run
-from ._run import Spec, begin, finish
+from ._run import Spec, begin, begin_in_task, finish
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -48,7 +47,7 @@ def _timed_coroutine(func: Callable[P, Any], spec: Spec) -> Callable[P, Any]:
         __tracebackhide__ = True
         if not _run.recording:
             return await func(*args, **kwargs)
-        started = begin(spec, asyncio.current_task())  # at the first await, not at the call
+        started = begin_in_task(spec)  # at the first await, not at the call
         try:
             value = await func(*args, **kwargs)
         except BaseException as error:
@@ -84,7 +83,7 @@ def _timed_async_generator(func: Callable[P, Any], spec: Spec) -> Callable[P, An
     async def timed_call(*args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[Any, Any]:
         __tracebackhide__ = True
         inner: AsyncGenerator[Any, Any] = func(*args, **kwargs)
-        started = begin(spec, asyncio.current_task(), interrupt=False) if _run.recording else None
+        started = begin_in_task(spec, interrupt=False) if _run.recording else None
         try:
             # ``yield from`` for async generators: pass values, errors and closing through.
             item = await inner.__anext__()
