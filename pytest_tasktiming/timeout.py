@@ -1,52 +1,216 @@
 """Deadlines: ``TimeoutEnforcer`` and the process's one watchdog thread.
 
-INTERFACE STUB (being implemented for issue 3). The signatures below are the agreed surface
-that decorators.py and plugin.py code against; keep them stable.
+Every deadline of the process lives in one heap watched by one thread that sleeps on a
+condition variable until the earliest is due: no polling, no thread per call. Registering a
+deadline that is not the earliest is a heap push under a lock and wakes nobody; ``cancel()``
+only marks the deadline, and the heap drops marked entries lazily. How a task is stopped is
+in ``_interrupt.py``; what users can rely on is in docs/timeouts.md.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import os
+import sys
 import threading
+import warnings
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from . import _interrupt
 from ._durations import parse_seconds
+from ._timing import clock
+from .exceptions import TaskTimeoutError, TaskTimeoutWarning
+from .writer import flush_all
 
-__all__ = ["Deadline", "TimeoutEnforcer", "parse_seconds", "watch"]
+if TYPE_CHECKING:
+    import asyncio
+
+__all__ = [
+    "EXIT_ON_STUCK_CODE",
+    "Deadline",
+    "TimeoutEnforcer",
+    "parse_seconds",
+    "restore_signal_handler",
+    "watch",
+]
 
 T = TypeVar("T")
+log = logging.getLogger("pytest_tasktiming")
+
+DEFAULT_GRACE = 5.0
+"""Seconds a task may go on after its timeout was raised before the last resort."""
+EXIT_ON_STUCK_CODE = 124
+"""The process's exit status when the last resort exits (as GNU ``timeout`` uses)."""
+
+restore_signal_handler = _interrupt.restore_signal_handler
+
+_WARN, _LIMIT, _STUCK, _DONE = range(4)
+_MIN_COMPACT = 1024
+_TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 class Deadline:
     """One watched task, registered by ``watch()`` and ended by ``cancel()`` (or ``with``).
 
     Attributes: ``task`` (name), ``timeout`` (seconds or None), ``warning_threshold``,
-    ``enforce``, ``started`` (``clock.mono()`` at registration), ``warned`` and ``timed_out``
-    (set by the watchdog when it acted), ``elapsed`` (seconds so far, property).
+    ``enforce``, ``started`` (``clock.mono()`` at registration), ``elapsed`` (seconds so far),
+    and what the watchdog did: ``warned`` (threshold passed), ``expired`` (limit passed,
+    enforced or not), ``timed_out`` (limit passed and the task was told to stop),
+    ``interrupted_by`` (``"signal"``, ``"async exception"``, ``"asyncio cancel"`` or None),
+    ``stuck`` (the last resort ran). ``cancelled`` is set by ``cancel()``.
     """
 
-    task: str
-    timeout: float | None
-    warning_threshold: float
-    enforce: bool
-    started: float
-    warned: bool
-    timed_out: bool
+    __slots__ = (
+        "_cancelling",
+        "_delivered",
+        "_firing",
+        "_stage",
+        "cancelled",
+        "enforce",
+        "exit_on_stuck",
+        "expired",
+        "grace",
+        "interrupted_by",
+        "on_stuck",
+        "on_timeout",
+        "on_warning",
+        "started",
+        "stuck",
+        "target",
+        "task",
+        "thread_ident",
+        "timed_out",
+        "timeout",
+        "warned",
+        "warning_threshold",
+    )
+
+    def __init__(
+        self,
+        *,
+        task: str,
+        timeout: float | None,
+        warning_threshold: float,
+        enforce: bool,
+        target: threading.Thread | asyncio.Task[Any] | None,
+        thread_ident: int | None,
+        callbacks: tuple[_Callback | None, _Callback | None, _Callback | None],
+        grace: float | None,
+        exit_on_stuck: bool | None,
+    ) -> None:
+        self.task = task
+        self.timeout = timeout
+        self.warning_threshold = warning_threshold
+        self.enforce = enforce
+        self.target = target
+        self.thread_ident = thread_ident
+        self.on_warning, self.on_timeout, self.on_stuck = callbacks
+        self.grace = grace
+        self.exit_on_stuck = exit_on_stuck
+        self.started = clock.mono()
+        self.cancelled = self.warned = self.expired = self.timed_out = self.stuck = False
+        self.interrupted_by: str | None = None
+        self._firing = self._delivered = False
+        self._stage = _WARN
+        self._cancelling = 0
 
     @property
     def elapsed(self) -> float:
-        raise NotImplementedError
+        """Seconds since the deadline was registered."""
+        return clock.mono() - self.started
+
+    @property
+    def is_asyncio(self) -> bool:
+        """True when the target is an asyncio task (stopped by ``Task.cancel()``)."""
+        return self.target is not None and not isinstance(self.target, threading.Thread)
 
     def cancel(self) -> None:
-        """Remove the deadline from the watchdog; idempotent, cheap when nothing fired."""
-        raise NotImplementedError
+        """Take the deadline off the watchdog; idempotent, cheap when nothing fired.
+
+        Called from the task's own thread, once it returns this deadline raises nothing more
+        there: an exception the watchdog sent but the thread has not seen yet is caught
+        inside ``cancel()``. (Only if it lands in the few bytecodes before that catch can
+        start does it come out of ``cancel()``; call it inside the same ``try`` as the task.)
+        From another thread, an exception already sent still arrives.
+        """
+        # Dekker-style with the watchdog's _fire: each side writes its own flag, then reads
+        # the other's, so at least one of them sees the other and no interrupt goes astray.
+        self.cancelled = True
+        if self._firing:
+            self._withdraw()
+
+    def _withdraw(self) -> None:
+        # Clearing with PyThreadState_SetAsyncExc(id, NULL) would leave the interpreter's
+        # eval-breaker flag on for good (slowing every thread, hanging traced ones on 3.11),
+        # so a pending exception is let in here, at a backward jump, and swallowed.
+        try:
+            with _interrupt.fire_lock:  # until the watchdog has sent it
+                pass
+            if (
+                self.interrupted_by == _interrupt.ASYNC_EXCEPTION
+                and self.thread_ident == threading.get_ident()
+            ):
+                give_up = clock.mono() + 1.0  # in case another exception replaced ours
+                while not self._delivered and clock.mono() < give_up:
+                    pass
+        except _interrupt.InjectedTimeout as error:
+            if error.deadline is not self:
+                raise
+
+    def timeout_error(self) -> TaskTimeoutError:
+        """A plain ``TaskTimeoutError`` with this deadline's task, timeout and elapsed time."""
+        return TaskTimeoutError(self.task, self.timeout or 0.0, self.elapsed)
+
+    def translate(self, error: BaseException) -> TaskTimeoutError | None:
+        """The ``TaskTimeoutError`` to raise in place of ``error`` if this deadline caused it.
+
+        The watchdog raises a private subclass in threads and cancels asyncio tasks; this
+        gives a plain ``TaskTimeoutError`` (with ``error``'s traceback) for this deadline's
+        doing, and None for anything else, including an outer deadline's timeout. For an
+        asyncio task it also takes back its cancellation (``Task.uncancel()``), as
+        ``asyncio.timeout`` does, unless someone else cancelled the task too.
+        """
+        if isinstance(error, _interrupt.InjectedTimeout):
+            if error.deadline is not self:
+                return None
+            plain = TaskTimeoutError(error.task, error.timeout, error.elapsed)
+        elif self.interrupted_by == _interrupt.CANCELLED and isinstance(
+            error, sys.modules["asyncio"].CancelledError
+        ):
+            uncancel = getattr(self.target, "uncancel", None)  # Python 3.11+
+            if uncancel is not None and uncancel() > self._cancelling:
+                return None
+            plain = self.timeout_error()
+        else:
+            return None
+        return plain.with_traceback(error.__traceback__)
 
     def __enter__(self) -> Deadline:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: object, error: BaseException | None, traceback: object) -> None:
         self.cancel()
+        if error is not None:
+            plain = self.translate(error)
+            if plain is not None:
+                raise plain from None
+
+    def __repr__(self) -> str:
+        state = [
+            name for name in ("warned", "expired", "timed_out", "stuck", "cancelled")
+            if getattr(self, name)
+        ]  # fmt: skip
+        return (
+            f"<Deadline {self.task!r} timeout={self.timeout} "
+            f"elapsed={self.elapsed:.3f}s {' '.join(state) or 'running'}>"
+        )
+
+
+_Callback = Callable[[Deadline], None]
 
 
 def watch(
@@ -56,43 +220,351 @@ def watch(
     warning_threshold: float = 0.8,
     enforce: bool = True,
     target: threading.Thread | asyncio.Task[Any] | None = None,
-    on_warning: Callable[[Deadline], None] | None = None,
-    on_timeout: Callable[[Deadline], None] | None = None,
-    on_stuck: Callable[[Deadline], None] | None = None,
+    on_warning: _Callback | None = None,
+    on_timeout: _Callback | None = None,
+    on_stuck: _Callback | None = None,
+    grace: float | None = None,
+    exit_on_stuck: bool | None = None,
 ) -> Deadline:
-    """Register a deadline for ``task`` with the watchdog (``timeout`` None: nothing to watch).
+    """Register a deadline for ``task`` with the watchdog (``timeout`` None or 0: inert).
 
-    ``target`` defaults to the calling thread. In the watchdog thread, at
-    ``warning_threshold * timeout``: ``on_warning(deadline)`` if given, else a
-    ``TaskTimeoutWarning`` and a log line. At ``timeout``, when ``enforce``: ``timed_out`` is
-    set, ``on_timeout(deadline)`` runs if given, and ``TaskTimeoutError`` is raised in the
-    target (signal in the main thread, asynchronous exception in another thread,
-    ``Task.cancel()`` for an asyncio task). Without ``enforce`` only the warnings happen.
-    If the target is still running after a grace period (stuck in C code): every thread's stack
-    is dumped to stderr, writers are flushed, ``on_stuck(deadline)`` runs, and the process exits
-    only when so configured (see docs/timeouts.md).
+    ``target`` defaults to the calling thread; an asyncio task must be registered from its
+    loop's thread. In the watchdog thread, at ``warning_threshold * timeout``:
+    ``on_warning(deadline)`` if given, else a ``TaskTimeoutWarning`` and a log line. At
+    ``timeout``, when ``enforce``: ``timed_out`` is set, ``on_timeout(deadline)`` runs if
+    given, and ``TaskTimeoutError`` is raised in the target (signal in the main thread,
+    asynchronous exception in another thread, ``Task.cancel()`` for an asyncio task; see
+    ``Deadline.translate``). Without ``enforce``, the limit gives a second warning. If the
+    target is still running ``grace`` seconds later (stuck in C code): every thread's stack
+    is dumped to stderr, ``on_stuck(deadline)`` runs, writers are flushed, and the process
+    exits with ``EXIT_ON_STUCK_CODE`` only when ``exit_on_stuck``.
+
+    :param grace: default ``$TASK_TIMING_GRACE``, else 5 seconds.
+    :param exit_on_stuck: default true when ``$TASK_TIMING_EXIT_ON_STUCK`` is ``1``.
+    :raises ValueError: for a threshold outside (0, 1] or a negative grace.
     """
-    raise NotImplementedError
+    if not 0.0 < warning_threshold <= 1.0:
+        raise ValueError(f"invalid warning_threshold {warning_threshold!r}: expected 0 < x <= 1")
+    if grace is not None and not grace >= 0.0:
+        raise ValueError(f"invalid grace {grace!r}: expected seconds >= 0")
+    ident: int | None
+    if target is None or target is threading.current_thread():
+        target, ident = None, threading.get_ident()
+    elif isinstance(target, threading.Thread):
+        ident = target.ident
+    else:
+        ident = threading.get_ident()
+    deadline = Deadline(
+        task=task, timeout=timeout or None, warning_threshold=warning_threshold,
+        enforce=enforce, target=target, thread_ident=ident,
+        callbacks=(on_warning, on_timeout, on_stuck), grace=grace, exit_on_stuck=exit_on_stuck,
+    )  # fmt: skip
+    if timeout:
+        if target is not None and not isinstance(target, threading.Thread):
+            deadline._cancelling = getattr(target, "cancelling", _zero)()
+        elif enforce and not _interrupt.handler_ready() and _interrupt.is_main_thread(ident):
+            _interrupt.install_handler()
+        _watchdog.add(deadline.started + timeout * warning_threshold, deadline)
+    return deadline
+
+
+def _zero() -> int:
+    return 0
+
+
+class _Watchdog:
+    """The heap of deadlines and the one thread that acts on them, started on first use."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.wakeup = threading.Condition(self.lock)
+        self.heap: list[tuple[float, int, Deadline]] = []
+        self.order = itertools.count()  # breaks ties, so deadlines are never compared
+        self.compact_at = _MIN_COMPACT
+        self.thread: threading.Thread | None = None
+
+    def add(self, when: float, deadline: Deadline) -> None:
+        entry = (when, next(self.order), deadline)
+        with self.lock:
+            heap = self.heap
+            heapq.heappush(heap, entry)
+            if heap[0] is entry:  # the new earliest: the thread must sleep less
+                if self.thread is None:
+                    self.thread = threading.Thread(
+                        target=self._run, name="tasktiming-watchdog", daemon=True
+                    )
+                    self.thread.start()
+                self.wakeup.notify()
+            elif len(heap) >= self.compact_at:
+                self._compact()
+
+    def _compact(self) -> None:
+        """Drop cancelled entries; amortised O(1) per add, and bounds the heap's size."""
+        self.heap = [entry for entry in self.heap if not entry[2].cancelled]
+        heapq.heapify(self.heap)
+        self.compact_at = max(_MIN_COMPACT, 2 * len(self.heap))
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                heap = self.heap
+                now = clock.mono()
+                due = []
+                while heap and (heap[0][0] <= now or heap[0][2].cancelled):
+                    deadline = heapq.heappop(heap)[2]
+                    if not deadline.cancelled:
+                        due.append(deadline)
+                if not due:
+                    wait = min(heap[0][0] - now, threading.TIMEOUT_MAX) if heap else None
+                    self.wakeup.wait(wait)
+                    continue
+                self.lock.release()  # callbacks may watch() or cancel()
+                try:
+                    for deadline in due:
+                        self._act(deadline)
+                finally:
+                    self.lock.acquire()
+
+    def _act(self, deadline: Deadline) -> None:
+        try:
+            stage = deadline._stage
+            if stage == _WARN:
+                _warn_threshold(deadline)
+                deadline._stage = _LIMIT
+                self.add(deadline.started + (deadline.timeout or 0.0), deadline)
+            elif stage == _LIMIT:
+                deadline._stage = _DONE
+                if _limit(deadline):
+                    deadline._stage = _STUCK
+                    self.add(clock.mono() + _grace(deadline), deadline)
+            elif stage == _STUCK:
+                deadline._stage = _DONE
+                _last_resort(deadline)
+        except Exception:  # the watchdog must outlive any bug or callback
+            log.exception("tasktiming watchdog failed on %r", deadline)
+
+
+_watchdog = _Watchdog()
+
+
+def _warn_threshold(deadline: Deadline) -> None:
+    deadline.warned = True
+    _notify(
+        deadline,
+        f"task {deadline.task!r} has run {deadline.elapsed:.1f}s, "
+        f"{deadline.warning_threshold:.0%} of its {deadline.timeout:g}s timeout",
+    )
+
+
+def _limit(deadline: Deadline) -> bool:
+    """Act at the limit; True when the task was told to stop (then the grace period runs)."""
+    deadline.expired = True
+    if not deadline.enforce:
+        _notify(
+            deadline,
+            f"task {deadline.task!r} ran past its {deadline.timeout:g}s timeout "
+            f"({deadline.elapsed:.1f}s so far); not enforced, it goes on",
+        )
+        return False
+    if _interrupt.debugger_active(deadline.thread_ident):
+        _notify(
+            deadline,
+            f"task {deadline.task!r} reached its {deadline.timeout:g}s timeout "
+            "under a debugger; not interrupted",
+        )
+        return False
+    deadline.timed_out = True
+    _call(deadline.on_timeout, deadline)
+    return _fire(deadline)
+
+
+def _fire(deadline: Deadline) -> bool:
+    with _interrupt.fire_lock:
+        deadline._firing = True  # see Deadline.cancel
+        if deadline.cancelled:
+            return False
+        deadline.interrupted_by = _interrupt.interrupt(deadline)
+    if deadline.interrupted_by is None:
+        log.warning("tasktiming: task %r timed out but its thread is gone", deadline.task)
+        return False
+    log.warning(
+        "tasktiming: task %r timed out after %.1fs (timeout %gs); stopped by %s",
+        deadline.task, deadline.elapsed, deadline.timeout, deadline.interrupted_by,
+    )  # fmt: skip
+    return True
+
+
+def _notify(deadline: Deadline, message: str) -> None:
+    """Tell the user: ``on_warning`` if given, else a warning and a log line."""
+    if deadline.on_warning is not None:
+        _call(deadline.on_warning, deadline)
+        return
+    frame = sys._current_frames().get(deadline.thread_ident or -1)
+    # Pointing at the line the task is running, not at the watchdog. Filtered to "error",
+    # the warning has nowhere to be raised from this thread.
+    with contextlib.suppress(TaskTimeoutWarning):
+        warnings.warn_explicit(
+            TaskTimeoutWarning(message),
+            TaskTimeoutWarning,
+            frame.f_code.co_filename if frame else __file__,
+            frame.f_lineno if frame else 0,
+        )
+    log.warning("tasktiming: %s", message)
+
+
+def _call(callback: _Callback | None, deadline: Deadline) -> None:
+    """Run a user's callback; its failure is logged and the watchdog goes on."""
+    if callback is not None:
+        try:
+            callback(deadline)
+        except Exception:
+            log.exception("tasktiming: callback %r failed for %r", callback, deadline)
+
+
+def _grace(deadline: Deadline) -> float:
+    if deadline.grace is not None:
+        return deadline.grace
+    value = os.environ.get("TASK_TIMING_GRACE")
+    if not value:
+        return DEFAULT_GRACE
+    try:
+        return parse_seconds(value, source="environment variable TASK_TIMING_GRACE") or 0.0
+    except ValueError as error:
+        log.error("tasktiming: %s; using %gs", error, DEFAULT_GRACE)
+        return DEFAULT_GRACE
+
+
+def _exit_on_stuck(deadline: Deadline) -> bool:
+    if deadline.exit_on_stuck is not None:
+        return deadline.exit_on_stuck
+    return os.environ.get("TASK_TIMING_EXIT_ON_STUCK", "").strip().lower() in _TRUE
+
+
+def _last_resort(deadline: Deadline) -> None:
+    """The task ignored its timeout for the grace period: show where everything is."""
+    if deadline.cancelled or not _still_running(deadline):
+        return
+    deadline.stuck = True
+    exiting = _exit_on_stuck(deadline)
+    then = f"exiting with status {EXIT_ON_STUCK_CODE}" if exiting else "not exiting"
+    sys.stderr.write(
+        f"\ntasktiming: task {deadline.task!r} is still running {deadline.elapsed:.1f}s after "
+        f"it started, past its {deadline.timeout:g}s timeout (stuck in C code?); {then}. "
+        f"Stacks of every thread:\n\n{_interrupt.format_all_stacks()}\n"
+    )
+    sys.stderr.flush()
+    _call(deadline.on_stuck, deadline)
+    try:
+        flush_all()
+    except Exception:
+        log.exception("tasktiming: could not flush the task-timing file")
+    if exiting:
+        log.critical("tasktiming: task %r is stuck; exiting", deadline.task)
+        os._exit(EXIT_ON_STUCK_CODE)
+
+
+def _still_running(deadline: Deadline) -> bool:
+    if deadline.is_asyncio:
+        return not deadline.target.done()  # type: ignore[union-attr]
+    return deadline.thread_ident in sys._current_frames()
+
+
+def _after_fork_in_child() -> None:
+    # The parent's watchdog keeps the parent's deadlines; the child starts with none.
+    global _watchdog
+    _watchdog = _Watchdog()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class TimeoutEnforcer:
-    """The seed's explicit API: start/stop a task and ask whether it has run too long."""
+    """The seed's explicit API: start/stop a task and ask whether it has run too long.
+
+    ``start_task`` also registers a warn-only deadline, so the threshold and the limit are
+    reported (warning and log) without polling; ``check_timeout`` says whether to stop.
+    ``execute_with_timeout`` enforces: the function is interrupted at the limit.
+
+    :param timeout_seconds: seconds, or a string like ``"90"``, ``"30m"``, ``"1.5h"``;
+        None or 0 disables the timeout.
+    :param opt_out: warn only, never enforce.
+    """
 
     def __init__(
-        self, timeout_seconds: float | str | None = 3600, warning_threshold: float = 0.8,
+        self,
+        timeout_seconds: float | str | None = 3600,
+        warning_threshold: float = 0.8,
         opt_out: bool = False,
     ) -> None:
-        raise NotImplementedError
+        self.timeout = parse_seconds(timeout_seconds, source="TimeoutEnforcer(timeout_seconds)")
+        if isinstance(warning_threshold, bool) or not 0.0 < warning_threshold <= 1.0:
+            raise ValueError(
+                f"invalid warning_threshold {warning_threshold!r} from "
+                "TimeoutEnforcer(warning_threshold): expected a ratio 0 < x <= 1, e.g. 0.8"
+            )
+        self.warning_threshold = warning_threshold
+        self.opt_out = opt_out
+        self.task_name: str | None = None
+        self._deadline: Deadline | None = None
 
     def start_task(self, task_name: str) -> None:
-        raise NotImplementedError
+        """Start timing ``task_name`` (ending any task started before)."""
+        self.stop_task()
+        self.task_name = task_name
+        self._deadline = watch(
+            task_name, self.timeout, warning_threshold=self.warning_threshold, enforce=False
+        )
 
-    def stop_task(self) -> None:
-        raise NotImplementedError
+    def stop_task(self) -> float | None:
+        """Stop timing; return the task's elapsed seconds (None when none was started)."""
+        deadline, self._deadline = self._deadline, None
+        if deadline is None:
+            return None
+        deadline.cancel()
+        return deadline.elapsed
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since ``start_task`` (0.0 when no task runs)."""
+        return self._deadline.elapsed if self._deadline is not None else 0.0
 
     def check_timeout(self) -> tuple[bool, str]:
-        """``(should_enforce, message)``: True once the limit is passed and enforcing."""
-        raise NotImplementedError
+        """``(should_enforce, message)``: True once the limit is passed and enforcing.
+
+        The message names the task, its elapsed time and the limit, and says whether it is a
+        warning.
+        """
+        if self._deadline is None:
+            return False, "no task started"
+        name, elapsed, limit = self.task_name, self.elapsed, self.timeout
+        if limit is None:
+            return False, f"task {name!r}: {elapsed:.1f}s elapsed, no timeout"
+        if elapsed >= limit:
+            if self.opt_out:
+                return False, (
+                    f"warning: task {name!r} is past its timeout: {elapsed:.1f}s elapsed, "
+                    f"limit {limit:g}s (opted out: not enforced)"
+                )
+            return True, f"task {name!r} timed out: {elapsed:.1f}s elapsed, limit {limit:g}s"
+        if elapsed >= limit * self.warning_threshold:
+            return False, (
+                f"warning: task {name!r} is near its timeout: {elapsed:.1f}s elapsed, "
+                f"limit {limit:g}s ({elapsed / limit:.0%})"
+            )
+        return False, f"task {name!r}: {elapsed:.1f}s elapsed, limit {limit:g}s"
 
     def execute_with_timeout(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        raise NotImplementedError
+        """Run ``func`` in this thread, interrupted with ``TaskTimeoutError`` at the limit.
+
+        The task is named after the one given to ``start_task``, else after ``func``; its
+        time counts from this call. Opted out, it only warns and ``func`` runs to its end.
+        """
+        name = self.task_name or getattr(func, "__qualname__", None) or repr(func)
+        with watch(
+            name,
+            self.timeout,
+            warning_threshold=self.warning_threshold,
+            enforce=not self.opt_out,
+        ):
+            return func(*args, **kwargs)

@@ -1,0 +1,254 @@
+"""How the watchdog stops a task in another thread, and how it notices a debugger.
+
+Three ways in, chosen by ``timeout.py``: a signal to the main thread (its handler raises, so
+even ``time.sleep`` is cut short), an asynchronous exception for any other thread
+(``PyThreadState_SetAsyncExc``: lands at the next bytecode, never inside a C call), and
+``Task.cancel()`` through the task's loop for asyncio. The raised error is a private subclass
+of ``TaskTimeoutError`` that knows its deadline, so the caller can tell its own timeout from an
+outer one and swap it for a plain ``TaskTimeoutError`` (``Deadline.translate``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import threading
+from types import FrameType
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from .exceptions import TaskTimeoutError
+
+if TYPE_CHECKING:
+    import asyncio
+
+    from .timeout import Deadline
+
+log = logging.getLogger("pytest_tasktiming")
+
+SIGNAL: int | None = getattr(signal, "SIGURG", None) if hasattr(signal, "pthread_kill") else None
+"""The signal sent to the main thread: SIGURG, whose default action is to ignore it, so a
+signal that arrives after its handler is gone can never kill the process, and SIGALRM stays
+free for ``alarm()`` and pytest-timeout. None where the platform has no ``pthread_kill``."""
+
+_DEBUGGER_MODULES = ("pydevd", "bdb", "pydevd_frame_evaluator", "debugpy")
+
+fire_lock = threading.Lock()
+"""Held while an interrupt is being delivered; ``Deadline.cancel`` waits on it (see there)."""
+
+_pending: list[Deadline] = []  # main-thread deadlines whose signal is on its way
+_previous: Any = None  # the handler ours replaced, to forward foreign signals to
+_installed = False
+_main_ident = threading.main_thread().ident
+
+
+class InjectedTimeout(TaskTimeoutError):
+    """Raised in the task by the watchdog; one subclass per deadline (see ``injected``).
+
+    Instantiated without arguments (``PyThreadState_SetAsyncExc`` takes a class), it reads
+    its facts from the deadline; it pickles as a plain ``TaskTimeoutError``.
+    """
+
+    deadline: ClassVar[Deadline]
+
+    def __init__(self) -> None:
+        deadline = self.deadline
+        deadline._delivered = True
+        super().__init__(deadline.task, deadline.timeout or 0.0, deadline.elapsed)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TaskTimeoutError, (self.task, self.timeout, self.elapsed))
+
+
+def injected(deadline: Deadline) -> type[InjectedTimeout]:
+    """The exception class to raise for ``deadline``, named as users catch it."""
+    return type(
+        "TaskTimeoutError",
+        (InjectedTimeout,),
+        {"deadline": deadline, "__module__": "pytest_tasktiming", "__slots__": ()},
+    )
+
+
+def is_main_thread(ident: int | None) -> bool:
+    return ident == _main_ident
+
+
+# --- the main thread: a signal ---------------------------------------------------------------
+
+
+def handler_ready() -> bool:
+    """True when our handler is installed (cheap: the watch() hot path asks)."""
+    return _installed
+
+
+def install_handler() -> None:
+    """Install the signal handler, once per process, from the main thread.
+
+    It stays installed (two ``sigaction`` calls per timed call would cost more than the rest
+    of the timing) and forwards every signal it did not cause to the handler it replaced.
+    A handler installed from C (``getsignal`` gives None) cannot be forwarded to, so it is
+    left alone and the main thread falls back to an asynchronous exception.
+    """
+    global _previous, _installed
+    if SIGNAL is None or _installed or threading.get_ident() != _main_ident:
+        return
+    previous = signal.getsignal(SIGNAL)
+    if previous is None:
+        return
+    signal.signal(SIGNAL, _on_signal)
+    _previous = previous
+    _installed = True
+
+
+def restore_signal_handler() -> None:
+    """Put back the handler ours replaced (call from the main thread; idempotent).
+
+    Leaves alone a handler someone installed after ours. The next main-thread deadline
+    installs ours again.
+    """
+    global _previous, _installed
+    if not _installed:
+        return
+    if SIGNAL is not None and signal.getsignal(SIGNAL) is _on_signal:
+        signal.signal(SIGNAL, _previous)
+    _previous = None
+    _installed = False
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """Raise the timeout of the outermost live deadline that signalled; forward the rest."""
+    __tracebackhide__ = True
+    signalled = []
+    while _pending:  # list.pop is atomic under the GIL; a lock here could deadlock
+        signalled.append(_pending.pop())
+    live = [deadline for deadline in signalled if not deadline.cancelled]
+    if live:
+        outermost = min(live, key=lambda deadline: deadline.started)
+        _pending.extend(deadline for deadline in live if deadline is not outermost)
+        raise injected(outermost)()
+    if not signalled and callable(_previous):
+        _previous(signum, frame)
+
+
+def _signal_main(deadline: Deadline) -> bool:
+    if SIGNAL is None or not _installed or signal.getsignal(SIGNAL) is not _on_signal:
+        return False  # someone replaced our handler: never fight them for it
+    _pending.append(deadline)
+    signal.pthread_kill(_main_ident, SIGNAL)  # type: ignore[arg-type]
+    return True
+
+
+# --- other threads: an asynchronous exception ------------------------------------------------
+
+
+def set_async_exc(ident: int, exc_type: type[BaseException]) -> bool:
+    """Raise ``exc_type`` in thread ``ident`` at its next bytecode; False if no such thread.
+
+    Never called with NULL to take one back: see ``Deadline._withdraw``.
+    """
+    import ctypes
+
+    found: int = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(ident), ctypes.py_object(exc_type)
+    )
+    return found == 1
+
+
+# --- asyncio: cancel the task through its loop ----------------------------------------------
+
+
+def _task(deadline: Deadline) -> asyncio.Task[Any]:
+    return cast("asyncio.Task[Any]", deadline.target)
+
+
+def _cancel_task(deadline: Deadline) -> bool:
+    try:
+        _task(deadline).get_loop().call_soon_threadsafe(_cancel_in_loop, deadline)
+    except RuntimeError:  # the loop is closed: the task cannot be running any more
+        return False
+    return True
+
+
+def _cancel_in_loop(deadline: Deadline) -> None:
+    # In the loop's thread, so no race with cancel(): a task that finished stays untouched.
+    task = _task(deadline)
+    if not deadline.cancelled and not task.done():
+        task.cancel(f"task {deadline.task!r} reached its {deadline.timeout:g}s timeout")
+
+
+# --- the ladder --------------------------------------------------------------------------------
+
+SIGNALLED = "signal"
+ASYNC_EXCEPTION = "async exception"
+CANCELLED = "asyncio cancel"
+
+
+def interrupt(deadline: Deadline) -> str | None:
+    """Stop ``deadline``'s task by the best means there is; return which, None if none applied.
+
+    Called by the watchdog under ``fire_lock``.
+    """
+    if deadline.is_asyncio:
+        return CANCELLED if _cancel_task(deadline) else None
+    ident = deadline.thread_ident
+    if ident is None:
+        return None
+    if is_main_thread(ident) and _signal_main(deadline):
+        return SIGNALLED
+    return ASYNC_EXCEPTION if set_async_exc(ident, injected(deadline)) else None
+
+
+# --- debuggers -------------------------------------------------------------------------------
+
+
+def debugger_active(ident: int | None) -> bool:
+    """True when a debugger traces the process or thread ``ident`` (pytest-timeout's rule).
+
+    Looks at the global trace functions, ``sys.monitoring``'s debugger slot (3.12+) and the
+    ``f_trace`` of every frame on the thread's stack (pdb and pydevd set it when they step).
+    """
+    if _is_debugger(sys.gettrace()) or _is_debugger(threading.gettrace()):
+        return True
+    monitoring: Any = getattr(sys, "monitoring", None)
+    if monitoring is not None and monitoring.get_tool(monitoring.DEBUGGER_ID) is not None:
+        return True
+    frame = sys._current_frames().get(ident) if ident is not None else None
+    while frame is not None:
+        if _is_debugger(frame.f_trace):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _is_debugger(trace: object) -> bool:
+    if trace is None:
+        return False
+    module = getattr(trace, "__module__", None) or type(trace).__module__
+    return any(part.startswith(_DEBUGGER_MODULES) for part in module.split("."))
+
+
+# --- the last resort ------------------------------------------------------------------------
+
+
+def format_all_stacks() -> str:
+    """Every thread's stack, named, as text (like faulthandler, but with thread names)."""
+    import traceback
+
+    names = {thread.ident: thread.name for thread in threading.enumerate()}
+    parts = []
+    for ident, frame in sys._current_frames().items():
+        stack = "".join(traceback.format_stack(frame))
+        parts.append(f"Thread {names.get(ident, '?')!r} (ident {ident}):\n{stack}")
+    return "\n".join(parts)
+
+
+def _after_fork_in_child() -> None:
+    global _main_ident, fire_lock
+    _main_ident = threading.main_thread().ident
+    fire_lock = threading.Lock()
+    _pending.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
