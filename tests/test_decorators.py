@@ -33,6 +33,7 @@ from pytest_tasktiming import (
     timed,
     timed_task,
 )
+from pytest_tasktiming.decorators import _run
 from pytest_tasktiming.records import new_task_id
 from pytest_tasktiming.writer import flush_all
 
@@ -916,6 +917,34 @@ def test_a_timeout_the_body_swallows_is_still_recorded_as_timeout(tsv_path: Path
     with pytest.warns(TaskTimeoutWarning):
         assert stubborn() == "carried on"
     assert results_in(tsv_path) == [("stubborn", "timeout")]
+
+
+def test_a_timeout_landing_just_as_the_call_returns_is_its_outcome(
+    tsv_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class LandsInCancel:
+        """A deadline whose interrupt arrives inside ``cancel()``, as it can in a race."""
+
+        timed_out = True
+        cancelled = False
+
+        def cancel(self) -> None:
+            if not self.cancelled:
+                self.cancelled = True
+                raise TaskTimeoutError("racy", 0.1, 0.1)
+
+        def translate(self, error: BaseException) -> TaskTimeoutError | None:
+            return error if isinstance(error, TaskTimeoutError) else None
+
+    monkeypatch.setattr(_run, "watch", lambda *args, **kwargs: LandsInCancel())
+
+    @timed_task(name="racy", timeout=0.1)
+    def racy() -> str:
+        return "returned"
+
+    with pytest.raises(TaskTimeoutError, match="racy"):
+        racy()
+    assert results_in(tsv_path) == [("racy", "timeout")]
 
 
 def test_timeouts_count_in_failure_streaks(tsv_path: Path) -> None:

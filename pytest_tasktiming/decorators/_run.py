@@ -14,7 +14,7 @@ from typing import Any
 
 from .._durations import parse_seconds
 from .._timing import clock
-from ..exceptions import FailureLimitExceeded
+from ..exceptions import FailureLimitExceeded, TaskTimeoutError
 from ..records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
 from ..streaks import CommandFailureTracker
 from ..timeout import Deadline, watch
@@ -190,8 +190,8 @@ def finish(
     if deadline is not None:
         try:
             deadline.cancel()
-        except BaseException as late:  # the timeout landed this very moment
-            if outcome is None:
+        except TaskTimeoutError as late:  # it landed this very moment: the body's outcome
+            if outcome is None:  # (unless the body had already failed on its own)
                 outcome = late
         if outcome is not None:
             outcome = deadline.translate(outcome) or outcome
