@@ -203,6 +203,35 @@ def test_timeline_shows_one_lane_per_worker_of_an_xdist_run(
     assert lane_counts(viewer) == {"pytest": 2}
 
 
+def test_dragging_across_the_timeline_zooms_in_and_double_click_zooms_out(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    rows = [row for i, name in enumerate("ABC") for row in task_rows(name, "completed", at=i)]
+    report = write_html_report(write_tsv(tmp_path / "t.tsv", rows), tmp_path / "r.html")
+    viewer.open(report.as_uri())
+    page = viewer.page
+    box = page.locator("#timeline-canvas").bounding_box()
+    assert box is not None
+    left, lane_y, width = box["x"] + 3, box["y"] + 22 + 18 + 8, box["width"]
+
+    def task_under_left_edge() -> str:
+        page.mouse.move(left, lane_y)
+        return (page.text_content("#tooltip") or "").split("\n")[0]
+
+    assert task_under_left_edge() == "A"
+    page.mouse.move(box["x"] + width * 0.75, lane_y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + width * 0.95, lane_y, steps=4)
+    page.mouse.up()
+    assert task_under_left_edge() == "C"
+    assert page.input_value("#filter") == ""  # a drag is not a click on a task
+    page.mouse.dblclick(left, lane_y)
+    assert task_under_left_edge() == "A"
+    page.mouse.click(left, lane_y)
+    assert page.input_value("#filter") == "A"  # clicking a task filters the table to it
+    assert table_column(viewer, 2) == ["A"]
+
+
 @pytest.fixture
 def table_report(viewer: Viewer, tmp_path: Path) -> Viewer:
     rows: list[TaskRow] = []
@@ -351,6 +380,28 @@ def test_live_page_colours_a_running_task_at_its_warning_threshold_and_timeout(
     expect(meters["fresh"]).to_have_class("meter")
     # No new row: the fresh task turns to the warning colour by itself 2 s after its start.
     expect(meters["fresh"]).to_have_class("meter warning", timeout=5_000)
+
+
+def test_live_page_waits_for_the_file_and_starts_over_when_it_is_replaced(
+    live: DashboardServer, viewer: Viewer, tsv_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = viewer.page
+    tsv_path.unlink()
+    viewer.open(live.url)
+    expect(page.locator("#status")).to_contain_text("waiting for")
+
+    write_tsv(tsv_path, task_rows("first run", "passed", at=0))
+    expect(page.locator("#tasks-table tbody tr:not(.spacer) td:nth-child(2)")).to_have_text(
+        ["first run"]
+    )
+    replacement = write_tsv(tsv_path.with_name("new.tsv"), task_rows("second run", "failed", at=0))
+    os.replace(replacement, tsv_path)
+    expect(page.locator("#tasks-table tbody tr:not(.spacer) td:nth-child(2)")).to_have_text(
+        ["second run"]
+    )
+    expect(page.locator("#status")).to_contain_text("live")
 
 
 # --- 100,000 tasks ---------------------------------------------------------------------

@@ -319,8 +319,7 @@
       cell.append(meter);
       return [nameCell(t), el("td", t.mode), el("td", fmtTime(t.start), "num"), cell];
     });
-    const recent = state.all.filter((t) => t.result !== "started")
-      .sort((a, b) => endOf(b) - endOf(a)).slice(0, 15);
+    const recent = topBy(state.all.filter((t) => t.result !== "started"), endOf, 15);
     fillList("recent-table", recent, (t) => [
       nameCell(t), resultCell(t), el("td", fmtSeconds(t.dur), "num"), el("td", fmtTime(endOf(t)), "num"),
     ]);
@@ -553,6 +552,7 @@
   function wireTimeline() {
     const selection = document.getElementById("selection");
     let dragFrom = null;
+    let dragged = false; // the click that ends a drag is not a click on a task
     canvas.addEventListener("mousemove", (event) => {
       const x = event.clientX - canvas.getBoundingClientRect().left;
       if (dragFrom !== null) {
@@ -570,7 +570,8 @@
       if (dragFrom === null) return;
       const x = event.clientX - canvas.getBoundingClientRect().left;
       selection.hidden = true;
-      if (Math.abs(x - dragFrom) > 4) {
+      dragged = Math.abs(x - dragFrom) > 4;
+      if (dragged) {
         const [from, to] = layout.range;
         const at = (px) => from + (Math.max(0, Math.min(layout.width, px)) / layout.width) * (to - from);
         state.view = [at(Math.min(dragFrom, x)), at(Math.max(dragFrom, x))];
@@ -580,6 +581,7 @@
     });
     canvas.addEventListener("dblclick", () => { state.view = null; renderTimeline(); });
     canvas.addEventListener("click", (event) => {
+      if (dragged) { dragged = false; return; }
       const rect = canvas.getBoundingClientRect();
       const hit = taskAt(event.clientX - rect.left, event.clientY - rect.top);
       if (!hit) return;
@@ -766,13 +768,17 @@
     } catch (error) {
       state.error = error.message;
     }
+    let wait = 0;
     if (!more) {
+      const began = performance.now();
       if (state.dirty) renderAll();
       else if (state.all.some((t) => t.result === "started")) refreshElapsed();
       else renderStatus();
       document.documentElement.dataset.ready = "true";
+      // A large file takes a while to draw: keep most of the time for the reader.
+      wait = Math.max(config.pollMs, 3 * (performance.now() - began));
     }
-    setTimeout(poll, more ? 0 : config.pollMs);
+    setTimeout(poll, wait);
   }
 
   wireTimeline();
