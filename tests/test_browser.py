@@ -206,7 +206,8 @@ def test_timeline_shows_one_lane_per_worker_of_an_xdist_run(
 def test_dragging_across_the_timeline_zooms_in_and_double_click_zooms_out(
     viewer: Viewer, tmp_path: Path
 ) -> None:
-    rows = [row for i, name in enumerate("ABC") for row in task_rows(name, "completed", at=i)]
+    names = ["first", "second", "third"]
+    rows = [row for i, name in enumerate(names) for row in task_rows(name, "completed", at=i)]
     report = write_html_report(write_tsv(tmp_path / "t.tsv", rows), tmp_path / "r.html")
     viewer.open(report.as_uri())
     page = viewer.page
@@ -218,18 +219,18 @@ def test_dragging_across_the_timeline_zooms_in_and_double_click_zooms_out(
         page.mouse.move(left, lane_y)
         return (page.text_content("#tooltip") or "").split("\n")[0]
 
-    assert task_under_left_edge() == "A"
+    assert task_under_left_edge() == "first"
     page.mouse.move(box["x"] + width * 0.75, lane_y)
     page.mouse.down()
     page.mouse.move(box["x"] + width * 0.95, lane_y, steps=4)
     page.mouse.up()
-    assert task_under_left_edge() == "C"
+    assert task_under_left_edge() == "third"
     assert page.input_value("#filter") == ""  # a drag is not a click on a task
     page.mouse.dblclick(left, lane_y)
-    assert task_under_left_edge() == "A"
+    assert task_under_left_edge() == "first"
     page.mouse.click(left, lane_y)
-    assert page.input_value("#filter") == "A"  # clicking a task filters the table to it
-    assert table_column(viewer, 2) == ["A"]
+    assert page.input_value("#filter") == "first"  # clicking a task filters the table to it
+    assert table_column(viewer, 2) == ["first"]
 
 
 @pytest.fixture
