@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_html import make_row
 
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.records import HEADER, format_row
 from pytest_tasktiming.serve import DashboardServer, read_since
-from tests.test_html import make_row
 
 
 def line(task_id: str, result: str, **changes: object) -> str:
