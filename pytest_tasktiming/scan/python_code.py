@@ -11,6 +11,7 @@ timeouts (``asyncio.wait_for``, ``signal.alarm`` ...). Values are constants, str
 from __future__ import annotations
 
 import ast
+import bisect
 import math
 import operator
 import re
@@ -31,7 +32,9 @@ from .findings import (
 
 _PREFILTER = (b"timeout", b"wait_for", b"alarm", b"dump_traceback_later")
 """A file with none of these (lower-cased) cannot hold a finding, so it is not even parsed."""
+_PREFILTER_PATTERN = re.compile(b"|".join(_PREFILTER))
 
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _UNIT_WORDS = {
     **dict.fromkeys(("ms", "msec", "msecs", "millis", "milliseconds"), 0.001),
@@ -106,7 +109,7 @@ def timeout_unit(name: str) -> float | None:
 def scan_python(path: str, source: bytes, limit: float) -> list[Finding]:
     """The findings in one Python file; a file that does not parse gives one warning."""
     lowered = source.lower()
-    if not any(word in lowered for word in _PREFILTER):
+    if not worth_parsing(lowered):
         return []
     try:
         tree = ast.parse(source, filename=path)
@@ -115,8 +118,27 @@ def scan_python(path: str, source: bytes, limit: float) -> list[Finding]:
     except (ValueError, RecursionError, MemoryError) as error:
         return [_unreadable(path, 1, 1, str(error) or type(error).__name__)]
     visitor = _Visitor(path, tree, limit)
-    findings = list(visitor.findings())
+    findings = list(visitor.findings(_candidate_lines(lowered)))
     return _without_allowed(findings, source)
+
+
+def _candidate_lines(lowered: bytes) -> list[int]:
+    """The numbers of the lines holding a word of ``_PREFILTER``, in order."""
+    if b"\r" in lowered:  # the parser also ends a line at a lone carriage return
+        lowered = lowered.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    lines: list[int] = []
+    line, counted = 1, 0
+    for match in _PREFILTER_PATTERN.finditer(lowered):
+        line += lowered.count(b"\n", counted, match.start())
+        counted = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+
+
+def worth_parsing(lowered: bytes) -> bool:
+    """False when the lower-cased source has no word any finding needs: then it is not parsed."""
+    return any(word in lowered for word in _PREFILTER)
 
 
 def _unreadable(path: str, line: int, col: int, reason: str) -> Finding:
@@ -153,8 +175,22 @@ class _Visitor:
                         if unit is not None and seconds * unit > self.limit:
                             self.reported_constants.add(target.id)
 
-    def findings(self) -> Iterator[Finding]:
-        for node in ast.walk(self.tree):
+    def findings(self, candidate_lines: list[int]) -> Iterator[Finding]:
+        """Findings in the nodes that span a candidate line (one with a timeout word).
+
+        Every finding involves such a word (a name, a keyword, a marker, a function), so a
+        statement or expression spanning none of these lines is skipped with its subtree.
+        Definitions are always entered: their decorators sit above their first line.
+        """
+        stack: list[ast.AST] = [self.tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.stmt | ast.expr) and not isinstance(node, _DEFINITIONS):
+                first = bisect.bisect_left(candidate_lines, node.lineno)
+                last = node.end_lineno or node.lineno
+                if first == len(candidate_lines) or candidate_lines[first] > last:
+                    continue
+            stack.extend(ast.iter_child_nodes(node))
             if isinstance(node, ast.Call):
                 yield from self._call(node)
             elif isinstance(node, ast.Assign | ast.AnnAssign):
@@ -310,7 +346,11 @@ def _constant(value: object) -> float | None:
 def _imports(tree: ast.Module) -> dict[str, str]:
     """Local name -> what it was imported as: ``{"dt": "datetime", "mark": "pytest.mark"}``."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    statements: list[ast.AST] = [tree]
+    while statements:
+        node = statements.pop()
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            statements += getattr(node, field, ())
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname is not None:
