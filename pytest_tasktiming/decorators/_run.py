@@ -139,6 +139,10 @@ def begin(spec: Spec, target: Any = None, *, interrupt: bool = True) -> Started:
     """
     task_id = new_task_id()
     writer = writer_for(spec.path)
+    # Both clocks at one moment, so that nested tasks' start and end times nest too; before
+    # the deadline, so that a task stopped at its timeout never shows a shorter duration.
+    start = clock.wall_ns()
+    mono = clock.mono_ns()
     deadline = None
     if spec.timeout is not None:
         deadline = watch(
@@ -148,9 +152,6 @@ def begin(spec: Spec, target: Any = None, *, interrupt: bool = True) -> Started:
             enforce=spec.enforce and interrupt,
             target=target,
         )
-    # Both clocks at one moment, so that nested tasks' start and end times nest too.
-    start = clock.wall_ns()
-    mono = clock.mono_ns()
     writer.put((start, spec.mode, task_id, start, None, None, spec.task, STARTED))
     return task_id, writer, deadline, start, mono
 
