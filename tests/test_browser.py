@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from benchmarks.html_report import write_many_tasks
 from pytest_tasktiming import AsyncBufferedWriter, TaskRow
 from pytest_tasktiming.html import write_html_report
-from pytest_tasktiming.records import HEADER, LineFormatter, format_row, new_task_id
+from pytest_tasktiming.records import HEADER, format_row, new_task_id
 from pytest_tasktiming.serve import DashboardServer
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-CHROMIUM = os.environ.get("TASKTIMING_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM = "/usr/bin/chromium"  # Debian's; .ci/run installs it
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -406,25 +407,6 @@ def test_live_page_waits_for_the_file_and_starts_over_when_it_is_replaced(
 
 
 # --- 100,000 tasks ---------------------------------------------------------------------
-
-
-def write_many_tasks(path: Path, count: int) -> None:
-    """``count`` tasks over 4 workers, written straight through the line formatter (fast)."""
-    formatter = LineFormatter()
-    base = 1_795_000_000_000_000_000
-    results = ["passed"] * 17 + ["failed", "skipped", "error"]
-    lines = [HEADER]
-    for i in range(count):
-        start = base + (i // 4) * 10_000_000 + (i % 4) * 1000
-        duration = (1 + i % 9) * 1_000_000
-        name = f"tests/test_mod{i % 50}.py::test_case_{i % 2000}"
-        task_id = f"0123456789ab-{i}"
-        end = start + duration
-        lines.append(formatter.line((start, "pytest", task_id, start, None, None, name, "started")))
-        lines.append(
-            formatter.line((end, "pytest", task_id, start, end, duration, name, results[i % 20]))
-        )
-    path.write_text("".join(lines), encoding="utf-8")
 
 
 def test_report_of_100000_tasks_is_interactive_within_3_seconds(
