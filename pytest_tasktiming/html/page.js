@@ -8,7 +8,7 @@
   // Tasks overlapping by less than this (and under a quarter of either task) count as back to
   // back: the clocks of a worker and of the process that writes its rows (xdist's
   // controller) disagree by a few milliseconds.
-  const SLACK_MS = 10;
+  const SLACK_MS = 50;
   const TABLE_ROW_PX = 25;
   const LIST_LIMIT = 100;
   const FAILURES = new Set(["failed", "error", "timeout"]);
