@@ -146,6 +146,11 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _file(given: str | None) -> str:
+    """The file to use: as the user wrote it, else the default (see ``writer.resolve_path``)."""
+    return given if given is not None else resolve_path(None)
+
+
 def _out(text: str) -> None:
     sys.stdout.write(text)
     sys.stdout.flush()
@@ -186,7 +191,7 @@ def _run_report(args: argparse.Namespace) -> int:
     from .report import Filters, as_record, columns, summarize
     from .tabular import render
 
-    path = resolve_path(args.file)
+    path = _file(args.file)
     filters = Filters(since=args.since, until=args.until, mode=args.mode, result=args.result)
     bar = progress_bar(path, sys.stderr)
     try:
@@ -229,7 +234,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from .check import COLUMNS, find_overruns
     from .tabular import render
 
-    overruns = find_overruns(resolve_path(args.file), limit=args.max)
+    overruns = find_overruns(_file(args.file), limit=args.max)
     limit = "no limit" if args.max is None else f"the limit of {args.max:g} s"
     if args.format != "table" or overruns:
         _out(render(COLUMNS, [overrun.as_record() for overrun in overruns], args.format))
@@ -260,7 +265,7 @@ def _add_validate(subparsers: Subparsers) -> None:
 def _run_validate(args: argparse.Namespace) -> int:
     from .validate import repair, validate
 
-    path = resolve_path(args.file)
+    path = _file(args.file)
     if args.repair:
         try:
             removed = repair(path)
@@ -386,14 +391,14 @@ def _file_option(parser: argparse.ArgumentParser) -> None:
 def _run_start(args: argparse.Namespace) -> int:
     from .startstop import start
 
-    _out(start(resolve_path(args.file), args.task, mode=args.mode, timeout=args.timeout) + "\n")
+    _out(start(_file(args.file), args.task, mode=args.mode, timeout=args.timeout) + "\n")
     return EXIT_OK
 
 
 def _run_stop(args: argparse.Namespace) -> int:
     from .startstop import stop
 
-    stopped = stop(resolve_path(args.file), args.task_id, result=args.result)
+    stopped = stop(_file(args.file), args.task_id, result=args.result)
     _out(f"{stopped.task}: {stopped.result} after {stopped.duration:.3f} s\n")
     return EXIT_OK
 
