@@ -9,6 +9,7 @@ never shows a traceback: one line ``tasktiming: error: ...`` on stderr and exit 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
@@ -147,8 +148,17 @@ def _positive_int(text: str) -> int:
 
 
 def _file(given: str | None) -> str:
-    """The file to use: as the user wrote it, else the default (see ``writer.resolve_path``)."""
-    return given if given is not None else resolve_path(None)
+    """The file to use: as the user wrote it, else the default (see ``writer.resolve_path``),
+    relative to the current directory when it is inside it, as messages should show it."""
+    if given is not None:
+        return given
+    path = resolve_path(None)
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _out(text: str) -> None:
@@ -239,8 +249,7 @@ def _run_check(args: argparse.Namespace) -> int:
     if args.format != "table" or overruns:
         _out(render(COLUMNS, [overrun.as_record() for overrun in overruns], args.format))
     if args.format == "table":
-        count = len(overruns)
-        _out(f"{count} task{'s' if count != 1 else ''} timed out or ran past {limit}\n")
+        _out(f"{_plural(len(overruns), 'task')} timed out or ran past {limit}\n")
     return EXIT_FINDINGS if overruns else EXIT_OK
 
 
@@ -282,7 +291,7 @@ def _run_validate(args: argparse.Namespace) -> int:
             f"{_human(task.age)} ago, and never finished\n"
         )
     _out(
-        f"{path}: {report.rows} rows, {len(report.problems)} problems, "
+        f"{path}: {_plural(report.rows, 'row')}, {_plural(len(report.problems), 'problem')}, "
         f"{len(report.interrupted)} interrupted\n"
     )
     return EXIT_FINDINGS if report.problems else EXIT_OK

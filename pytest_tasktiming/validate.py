@@ -9,6 +9,7 @@ the runs, not damage to the file: they are listed, with how long ago they starte
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -16,7 +17,7 @@ import filelock
 
 from ._timing import clock
 from .records import STARTED, UTC, RowReader, TaskRow, parse_fields
-from .writer import _cut_torn_tail, resolve_path
+from .writer import _cut_torn_tail, log, resolve_path
 
 WALL_TOLERANCE = 1.0
 """Seconds (or 1 %, if larger) a monotonic duration may differ from end_time - start_time:
@@ -125,10 +126,22 @@ def repair(path: str) -> int:
     """
     if path.endswith(".gz"):
         raise ValueError(f"{path}: cannot repair a compressed file; decompress it first")
-    with filelock.FileLock(resolve_path(path) + ".lock"):
-        fd = os.open(path, os.O_RDWR)
-        try:
-            size = os.fstat(fd).st_size
-            return size - _cut_torn_tail(fd, path, size) if size else 0
-        finally:
-            os.close(fd)
+    quiet = _Quiet()  # the caller reports the cut; the writer's own log line would repeat it
+    log.addFilter(quiet)
+    try:
+        with filelock.FileLock(resolve_path(path) + ".lock"):
+            fd = os.open(path, os.O_RDWR)
+            try:
+                size = os.fstat(fd).st_size
+                return size - _cut_torn_tail(fd, path, size) if size else 0
+            finally:
+                os.close(fd)
+    finally:
+        log.removeFilter(quiet)
+
+
+class _Quiet(logging.Filter):
+    """Drops the writer's report of a torn line it cut, and nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.funcName != _cut_torn_tail.__name__
