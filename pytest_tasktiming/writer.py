@@ -214,7 +214,7 @@ class AsyncBufferedWriter:
         """Format everything queued and append it in one write; retry what failed before."""
         with self._io_lock:
             markers: list[_FlushMarker] = []
-            line = self._formatter.line
+            rows: list[RawRow] = []
             pending = self._pending
             popleft = self._queue.popleft
             while True:
@@ -225,7 +225,8 @@ class AsyncBufferedWriter:
                 if isinstance(item, _FlushMarker):
                     markers.append(item)
                 else:
-                    pending.append(line(item))
+                    rows.append(item)
+            pending.extend(self._formatter.lines(rows))
             if pending and (force or markers or _now() >= self._retry_at):
                 self._append_pending()
             for marker in markers:

@@ -203,3 +203,27 @@ def test_fold_keeps_the_final_row_even_when_started_comes_later() -> None:
     assert tasks["a"].result == "failed"
     assert tasks["b"].result == "started"
     assert fold([started, final])["a"] == final
+
+
+def reference_iso(ns: int) -> str:
+    moment = dt.datetime(1970, 1, 1, tzinfo=UTC) + dt.timedelta(microseconds=ns // 1000)
+    return moment.isoformat(timespec="microseconds")
+
+
+nanoseconds = st.integers(min_value=0, max_value=7_000_000_000 * 10**9)
+
+
+@given(st.lists(st.tuples(nanoseconds, st.integers(0, 10**13), st.booleans()), max_size=20))
+def test_the_batch_formatter_agrees_with_datetime_across_seconds(
+    times: list[tuple[int, int, bool]],
+) -> None:
+    rows = [
+        (start + duration if final else start, "m", "id", start,
+         start + duration if final else None, duration if final else None, "t", "r")
+        for start, duration, final in times
+    ]  # fmt: skip
+    for row, line in zip(rows, LineFormatter().lines(rows), strict=True):
+        fields = line.split("\t")
+        assert fields[0] == reference_iso(row[0])
+        assert fields[3] == reference_iso(row[3])
+        assert fields[4] == ("" if row[4] is None else reference_iso(row[4]))
