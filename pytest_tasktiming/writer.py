@@ -94,6 +94,7 @@ class AsyncBufferedWriter:
         """Fresh queue, locks and thread: at construction and in a forked child."""
         self._queue: deque[RawRow | _FlushMarker] = deque()
         self._wake = threading.Event()
+        self._wake_sent = False  # a plain attribute: cheaper to test per row than is_set()
         self._io_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._file_lock = filelock.FileLock(self.path + ".lock", timeout=self.lock_timeout)
@@ -125,7 +126,8 @@ class AsyncBufferedWriter:
         queue.append(raw)
         if self._thread is None:
             self._start()
-        elif len(queue) >= self.buffer_size and not self._wake.is_set():
+        elif len(queue) >= self.buffer_size and not self._wake_sent:
+            self._wake_sent = True
             self._wake.set()
 
     def _write_through(self, raw: RawRow) -> None:
@@ -204,6 +206,7 @@ class AsyncBufferedWriter:
     def _run(self) -> None:
         while not self._stopping:
             self._wake.wait(self.flush_interval)
+            self._wake_sent = False
             self._wake.clear()
             try:
                 self._drain(force=False)
