@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import random
 import statistics
+import sys
 from pathlib import Path
 
 import pytest
 from history_files import BUILD, DEPLOY, KNOWN, Run, at, write_history
 
-from pytest_tasktiming import report
+from pytest_tasktiming import progress, report
+from pytest_tasktiming.cli import main
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import HEADER
 from pytest_tasktiming.report import Filters, parse_moment, percentile, summarize
@@ -171,3 +174,39 @@ def test_times_for_since_and_until_become_the_files_utc_format(text: str, expect
 def test_a_time_that_is_neither_a_date_nor_an_age_is_refused() -> None:
     with pytest.raises(ValueError, match="invalid time 'yesterday'"):
         parse_moment("yesterday")
+
+
+class Terminal(io.StringIO):
+    """stderr as a terminal would be."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_large_file_read_at_a_terminal_gets_a_progress_bar_that_is_erased(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    runs = [Run("t", 1.0, "completed", f"p-{i}", at(i / 60)) for i in range(100)]
+    path = write_history(tmp_path / "big.tsv", runs)
+    monkeypatch.setattr(progress, "LARGE", 1000)
+    monkeypatch.setattr(report, "PROGRESS_EVERY", 50)
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main(["report", str(path), "--format", "csv"]) == 0
+    drawn = terminal.getvalue()
+    assert drawn.startswith("\r[")
+    assert "% " in drawn and "200 lines" in drawn
+    assert drawn.endswith("\r\x1b[K")
+    assert capsys.readouterr().out.startswith("task,runs,")
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal_or_the_file_is_small(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = str(write_history(tmp_path / "small.tsv", KNOWN))
+    assert progress.progress_bar(path, io.StringIO()) is None
+    assert progress.progress_bar(path, Terminal()) is None
+    monkeypatch.setattr(progress, "LARGE", 10)
+    bar = progress.progress_bar(path, Terminal())
+    assert bar is not None
+    assert bar.total_lines == pytest.approx(14, abs=1)
