@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # e.g. `tasktiming report | head`: the reader has what it wanted
-        sys.stderr.close()
+        # Point stdout at /dev/null so that the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as error:
         message = _input_error(error)
@@ -366,11 +367,13 @@ def _report_rewrite(torn: list[str]) -> None:
 
 
 def _add_start(subparsers: Subparsers) -> None:
+    from .todo import DEFAULT_TODO
+
     parser = _command(
         subparsers, "start", "Write a started row for TASK and print its task id (for scripts)."
     )
-    parser.add_argument("task", metavar="TASK", help="the task's name")
-    parser.add_argument("--mode", default="shell", help="the mode column (default shell)")
+    parser.add_argument("task", metavar="TASK", nargs="?", help="the task's name")
+    parser.add_argument("--mode", help="the mode column (default shell; todo with --todo)")
     parser.add_argument(
         "--timeout",
         type=_seconds("--timeout"),
@@ -378,6 +381,18 @@ def _add_start(subparsers: Subparsers) -> None:
         help="record the result timeout if the task is not stopped within SECONDS (90, 30m)",
     )
     _file_option(parser)
+    parser.add_argument(
+        "--todo",
+        type=_positive_int,
+        metavar="N",
+        help="instead of TASK: checklist item N of the TODO file, numbered as `todo` shows",
+    )
+    parser.add_argument(
+        "--todo-file",
+        default=DEFAULT_TODO,
+        metavar="TODO",
+        help=f"the Markdown checklist of --todo (default ./{DEFAULT_TODO})",
+    )
     parser.set_defaults(run=_run_start)
 
 
@@ -400,7 +415,20 @@ def _file_option(parser: argparse.ArgumentParser) -> None:
 def _run_start(args: argparse.Namespace) -> int:
     from .startstop import start
 
-    _out(start(_file(args.file), args.task, mode=args.mode, timeout=args.timeout) + "\n")
+    task, mode = args.task, args.mode or "shell"
+    if (task is None) == (args.todo is None):
+        raise CliError("give either TASK or --todo N (see 'tasktiming start --help')")
+    if args.todo is not None:
+        from .todo import item_number, read_items
+
+        try:
+            item = item_number(read_items(args.todo_file), args.todo, args.todo_file)
+        except ValueError as error:
+            raise CliError(str(error)) from None
+        task, mode = item.text, args.mode or "todo"
+        done = " (already checked)" if item.done else ""
+        print(f"timing item {item.number}{done}: {item.text}", file=sys.stderr)
+    _out(start(_file(args.file), task, mode=mode, timeout=args.timeout) + "\n")
     return EXIT_OK
 
 
@@ -409,6 +437,79 @@ def _run_stop(args: argparse.Namespace) -> int:
 
     stopped = stop(_file(args.file), args.task_id, result=args.result)
     _out(f"{stopped.task}: {stopped.result} after {stopped.duration:.3f} s\n")
+    return EXIT_OK
+
+
+# --- todo ----------------------------------------------------------------------------------
+
+
+def _add_todo(subparsers: Subparsers) -> None:
+    from .tabular import FORMATS
+
+    parser = _command(
+        subparsers,
+        "todo",
+        "List the checklist items of a Markdown file with the time tracked against each.",
+    )
+    parser.add_argument(
+        "todo_file", nargs="?", metavar="TODO", help="the Markdown checklist (default ./TODO.md)"
+    )
+    _file_option(parser)
+    _format_argument(parser, FORMATS)
+    parser.set_defaults(run=_run_todo)
+
+
+def _run_todo(args: argparse.Namespace) -> int:
+    from .tabular import render
+    from .todo import COLUMNS, DEFAULT_TODO, read_items, track
+
+    todo_file = args.todo_file or DEFAULT_TODO
+    tracked = track(read_items(todo_file), _file(args.file))
+    if not tracked and args.format == "table":
+        _out(f"{todo_file}: no checklist items\n")
+        return EXIT_OK
+    _out(render(COLUMNS, [entry.as_record() for entry in tracked], args.format))
+    if args.format == "table":
+        untimed = sum(1 for entry in tracked if not entry.item.done and not entry.runs)
+        done = sum(1 for entry in tracked if entry.item.done)
+        _out(f"{len(tracked)} items, {done} done, {untimed} open with no time tracked\n")
+    return EXIT_OK
+
+
+# --- mcp -----------------------------------------------------------------------------------
+
+
+def _add_mcp(subparsers: Subparsers) -> None:
+    parser = _command(
+        subparsers,
+        "mcp",
+        "Serve MCP tools on stdin/stdout for agents: start, stop and list tasks, report "
+        "(needs pip install 'pytest-tasktiming[mcp]').",
+    )
+    _file_option(parser)
+    parser.add_argument(
+        "--timeout",
+        type=_seconds("--timeout"),
+        default=3600.0,
+        metavar="SECONDS",
+        help="the timeout of tasks started without one, and of open tasks found in the file "
+        "(default 3600; 0: none)",
+    )
+    parser.set_defaults(run=_run_mcp)
+
+
+def _run_mcp(args: argparse.Namespace) -> int:
+    from .mcp_server import serve
+
+    try:
+        serve(resolve_path(args.file), default_timeout=args.timeout)
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith("mcp"):
+            raise
+        raise CliError(
+            "tasktiming mcp needs the MCP Python SDK 2 or later: "
+            "pip install 'pytest-tasktiming[mcp]'"
+        ) from None
     return EXIT_OK
 
 
@@ -535,6 +636,8 @@ SUBCOMMANDS: list[Callable[[Subparsers], None]] = [
     _add_compact,
     _add_start,
     _add_stop,
+    _add_todo,
+    _add_mcp,
     _add_scan,
     _add_html,
     _add_serve,
