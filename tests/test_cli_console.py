@@ -109,3 +109,16 @@ def test_python_dash_m_runs_the_same_command_line(workdir: Path) -> None:
 def test_the_command_line_never_imports_pytest() -> None:
     program = "import pytest_tasktiming.cli, sys; assert 'pytest' not in sys.modules"
     subprocess.run([sys.executable, "-c", program], check=True)
+
+
+def test_a_report_cut_short_by_head_ends_quietly(tmp_path: Path) -> None:
+    from history_files import Run, at
+
+    runs = [
+        Run(f"tests/test_{i}.py::test_{'x' * 60}", 1.0, "passed", f"h-{i}", at(0))
+        for i in range(3000)
+    ]
+    write_history(tmp_path / "task_timing.tsv", runs)
+    result = tasktiming("-c", "tasktiming report | head -1", cwd=tmp_path, command=("bash",))
+    assert result.stdout.startswith("runs ")
+    assert result.stderr == ""
