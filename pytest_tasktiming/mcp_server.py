@@ -133,7 +133,12 @@ class TaskBoard:
             begun, timeout = self._known.get(task_id) or self._from_file(task_id)
             if timeout is not None and (clock.wall_ns() - begun) / 1e9 > timeout:
                 result = TIMEOUT
-            stopped = stop(self.path, task_id, result=result)
+            try:
+                stopped = stop(self.path, task_id, result=result)
+            except FileNotFoundError:
+                raise UnknownTaskError(
+                    f"unknown task id {task_id!r}: no task was started in {self.path} yet"
+                ) from None
             self._known.pop(task_id, None)
         return Stopped(
             task_id=task_id,
