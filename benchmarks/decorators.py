@@ -30,9 +30,9 @@ from typing import Any
 
 import wrapt
 
+from pytest_tasktiming import _task_run as _run
 from pytest_tasktiming import set_recording, timed, timed_task
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.decorators import _run
 from pytest_tasktiming.records import STARTED, new_task_id
 from pytest_tasktiming.timeout import watch
 from pytest_tasktiming.writer import flush_all, shared_writer

@@ -33,7 +33,7 @@ from pytest_tasktiming import (
     timed,
     timed_task,
 )
-from pytest_tasktiming.decorators import _run
+from pytest_tasktiming import _task_run as _run
 from pytest_tasktiming.records import new_task_id
 from pytest_tasktiming.writer import flush_all
 

@@ -3,8 +3,8 @@
 Every call gets its own state, never the decorator: threads, recursion, nesting and
 ``async def`` each get their own task id and clock (codetiming keeps one start time per
 decorator). A call queues a ``started`` row, then one final row, on the shared writer's
-raw-row fast path; the writer's thread formats and appends them. ``_run`` records one run,
-``_wrap`` fits it around each kind of callable.
+raw-row fast path; the writer's thread formats and appends them. ``_task_run`` records one
+run, ``_task_wrap`` fits it around each kind of callable.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import os
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, overload
 
-from .._timing import clock
-from . import _run
-from ._run import Spec, Started, begin, begin_in_task, env_says_off, finish, set_recording
-from ._wrap import default_name, wrap
+from . import _task_run
+from ._task_run import Spec, Started, begin, begin_in_task, env_says_off, finish, set_recording
+from ._task_wrap import default_name, wrap
+from ._timing import clock
 
 __all__ = ["set_recording", "timed", "timed_task"]
 
@@ -175,7 +175,7 @@ class timed:
         if self._mono is not None and self._duration is None:
             raise RuntimeError(f"timed({self.task!r}) is already running; use one per block")
         self._duration = None
-        if _run.recording:
+        if _task_run.recording:
             self._started = start(self._spec)
             self._mono = self._started[4]
         else:

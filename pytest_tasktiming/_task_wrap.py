@@ -16,8 +16,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import wrapt
 
-from . import _run
-from ._run import Spec, begin, begin_in_task, finish
+from . import _task_run
+from ._task_run import Spec, begin, begin_in_task, finish
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,7 +28,7 @@ Closure = Callable[[Callable[..., Any], Spec], Callable[..., Any]]
 def _timed_function(func: Callable[P, R], spec: Spec) -> Callable[P, R]:
     def timed_call(*args: P.args, **kwargs: P.kwargs) -> R:
         __tracebackhide__ = True
-        if not _run.recording:
+        if not _task_run.recording:
             return func(*args, **kwargs)
         started = begin(spec)
         try:
@@ -45,7 +45,7 @@ def _timed_function(func: Callable[P, R], spec: Spec) -> Callable[P, R]:
 def _timed_coroutine(func: Callable[P, Any], spec: Spec) -> Callable[P, Any]:
     async def timed_call(*args: P.args, **kwargs: P.kwargs) -> Any:
         __tracebackhide__ = True
-        if not _run.recording:
+        if not _task_run.recording:
             return await func(*args, **kwargs)
         started = begin_in_task(spec)  # at the first await, not at the call
         try:
@@ -62,7 +62,7 @@ def _timed_coroutine(func: Callable[P, Any], spec: Spec) -> Callable[P, Any]:
 def _timed_generator(func: Callable[P, Any], spec: Spec) -> Callable[P, Any]:
     def timed_call(*args: P.args, **kwargs: P.kwargs) -> Generator[Any, Any, Any]:
         __tracebackhide__ = True
-        if not _run.recording:
+        if not _task_run.recording:
             return (yield from func(*args, **kwargs))
         started = begin(spec, interrupt=False)  # at the first next(): nothing ran before
         try:
@@ -83,7 +83,7 @@ def _timed_async_generator(func: Callable[P, Any], spec: Spec) -> Callable[P, An
     async def timed_call(*args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[Any, Any]:
         __tracebackhide__ = True
         inner: AsyncGenerator[Any, Any] = func(*args, **kwargs)
-        started = begin_in_task(spec, interrupt=False) if _run.recording else None
+        started = begin_in_task(spec, interrupt=False) if _task_run.recording else None
         try:
             # ``yield from`` for async generators: pass values, errors and closing through.
             item = await inner.__anext__()

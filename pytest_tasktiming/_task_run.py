@@ -12,13 +12,13 @@ import logging
 import os
 from typing import Any
 
-from .._durations import parse_seconds
-from .._timing import clock
-from ..exceptions import FailureLimitExceeded, TaskTimeoutError
-from ..records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
-from ..streaks import CommandFailureTracker
-from ..timeout import Deadline, watch
-from ..writer import AsyncBufferedWriter, _shared, resolve_path, shared_writer
+from ._durations import parse_seconds
+from ._timing import clock
+from .exceptions import FailureLimitExceeded, TaskTimeoutError
+from .records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
+from .streaks import CommandFailureTracker
+from .timeout import Deadline, watch
+from .writer import AsyncBufferedWriter, _shared, resolve_path, shared_writer
 
 log = logging.getLogger("pytest_tasktiming")
 
