@@ -39,8 +39,9 @@ fire_lock = threading.Lock()
 
 _pending: list[Deadline] = []  # main-thread deadlines whose signal is on its way
 _previous: Any = None  # the handler ours replaced, to forward foreign signals to
-_installed = False
-_main_ident = threading.main_thread().ident
+installed = False
+"""True while our handler is installed; read on watch()'s hot path, written only here."""
+main_ident = threading.main_thread().ident
 
 
 class InjectedTimeout(TaskTimeoutError):
@@ -70,16 +71,7 @@ def injected(deadline: Deadline) -> type[InjectedTimeout]:
     )
 
 
-def is_main_thread(ident: int | None) -> bool:
-    return ident == _main_ident
-
-
 # --- the main thread: a signal ---------------------------------------------------------------
-
-
-def handler_ready() -> bool:
-    """True when our handler is installed (cheap: the watch() hot path asks)."""
-    return _installed
 
 
 def install_handler() -> None:
@@ -90,15 +82,15 @@ def install_handler() -> None:
     A handler installed from C (``getsignal`` gives None) cannot be forwarded to, so it is
     left alone and the main thread falls back to an asynchronous exception.
     """
-    global _previous, _installed
-    if SIGNAL is None or _installed or threading.get_ident() != _main_ident:
+    global _previous, installed
+    if SIGNAL is None or installed or threading.get_ident() != main_ident:
         return
     previous = signal.getsignal(SIGNAL)
     if previous is None:
         return
     signal.signal(SIGNAL, _on_signal)
     _previous = previous
-    _installed = True
+    installed = True
 
 
 def restore_signal_handler() -> None:
@@ -107,13 +99,13 @@ def restore_signal_handler() -> None:
     Leaves alone a handler someone installed after ours. The next main-thread deadline
     installs ours again.
     """
-    global _previous, _installed
-    if not _installed:
+    global _previous, installed
+    if not installed:
         return
     if SIGNAL is not None and signal.getsignal(SIGNAL) is _on_signal:
         signal.signal(SIGNAL, _previous)
     _previous = None
-    _installed = False
+    installed = False
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -132,10 +124,10 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _signal_main(deadline: Deadline) -> bool:
-    if SIGNAL is None or not _installed or signal.getsignal(SIGNAL) is not _on_signal:
+    if SIGNAL is None or not installed or signal.getsignal(SIGNAL) is not _on_signal:
         return False  # someone replaced our handler: never fight them for it
     _pending.append(deadline)
-    signal.pthread_kill(_main_ident, SIGNAL)  # type: ignore[arg-type]
+    signal.pthread_kill(main_ident, SIGNAL)  # type: ignore[arg-type]
     return True
 
 
@@ -194,7 +186,7 @@ def interrupt(deadline: Deadline) -> str | None:
     ident = deadline.thread_ident
     if ident is None:
         return None
-    if is_main_thread(ident) and _signal_main(deadline):
+    if ident == main_ident and _signal_main(deadline):
         return SIGNALLED
     return ASYNC_EXCEPTION if set_async_exc(ident, injected(deadline)) else None
 
@@ -244,8 +236,8 @@ def format_all_stacks() -> str:
 
 
 def _after_fork_in_child() -> None:
-    global _main_ident, fire_lock
-    _main_ident = threading.main_thread().ident
+    global main_ident, fire_lock
+    main_ident = threading.main_thread().ident
     fire_lock = threading.Lock()
     _pending.clear()
 

@@ -18,7 +18,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import _interrupt
 from ._durations import parse_seconds
@@ -49,6 +49,8 @@ EXIT_ON_STUCK_CODE = 124
 restore_signal_handler = _interrupt.restore_signal_handler
 
 _WARN, _LIMIT, _STUCK, _DONE = range(4)
+_STAGES = 3
+_WARNED, _EXPIRED, _TIMED_OUT, _STUCK_FLAG, _FIRING = 4, 8, 16, 32, 64
 _MIN_COMPACT = 1024
 _TRUE = frozenset({"1", "true", "yes", "on"})
 
@@ -67,56 +69,94 @@ class Deadline:
     __slots__ = (
         "_cancelling",
         "_delivered",
-        "_firing",
-        "_stage",
+        "_how",
+        "_options",
+        "_state",
         "cancelled",
-        "enforce",
-        "exit_on_stuck",
-        "expired",
-        "grace",
-        "interrupted_by",
-        "on_stuck",
-        "on_timeout",
-        "on_warning",
         "started",
-        "stuck",
         "target",
         "task",
         "thread_ident",
-        "timed_out",
         "timeout",
-        "warned",
-        "warning_threshold",
     )
+    # Made by watch(), which sets the slots itself: on the hot path a constructor call with
+    # keywords and a store per setting cost more than the rest of the registration. The
+    # settings the watchdog alone reads share one tuple; the three slots of the rare paths
+    # (_how, _delivered, _cancelling) stay unset until used.
+    task: str
+    timeout: float | None
+    started: float
+    target: threading.Thread | asyncio.Task[Any] | None
+    thread_ident: int | None
+    cancelled: bool
+    _state: int  # the next stage (low bits) and the watchdog's flags (_WARNED and up)
+    _options: tuple[
+        float, bool, _Callback | None, _Callback | None, _Callback | None, float | None, bool | None
+    ]
+    _how: str
+    _delivered: bool
+    _cancelling: int
 
-    def __init__(
-        self,
-        *,
-        task: str,
-        timeout: float | None,
-        warning_threshold: float,
-        enforce: bool,
-        target: threading.Thread | asyncio.Task[Any] | None,
-        thread_ident: int | None,
-        callbacks: tuple[_Callback | None, _Callback | None, _Callback | None],
-        grace: float | None,
-        exit_on_stuck: bool | None,
-    ) -> None:
-        self.task = task
-        self.timeout = timeout
-        self.warning_threshold = warning_threshold
-        self.enforce = enforce
-        self.target = target
-        self.thread_ident = thread_ident
-        self.on_warning, self.on_timeout, self.on_stuck = callbacks
-        self.grace = grace
-        self.exit_on_stuck = exit_on_stuck
-        self.started = clock.mono()
-        self.cancelled = self.warned = self.expired = self.timed_out = self.stuck = False
-        self.interrupted_by: str | None = None
-        self._firing = self._delivered = False
-        self._stage = _WARN
-        self._cancelling = 0
+    @property
+    def warning_threshold(self) -> float:
+        return self._options[0]
+
+    @property
+    def enforce(self) -> bool:
+        return self._options[1]
+
+    @property
+    def interrupted_by(self) -> str | None:
+        """How the task was told to stop: "signal", "async exception", "asyncio cancel"."""
+        return getattr(self, "_how", None)
+
+    @property
+    def warned(self) -> bool:
+        """The warning threshold passed."""
+        return bool(self._state & _WARNED)
+
+    @property
+    def expired(self) -> bool:
+        """The limit passed, enforced or not."""
+        return bool(self._state & _EXPIRED)
+
+    @property
+    def timed_out(self) -> bool:
+        """The limit passed and the task was told to stop."""
+        return bool(self._state & _TIMED_OUT)
+
+    @property
+    def stuck(self) -> bool:
+        """The task ignored its timeout for the grace period: the last resort ran."""
+        return bool(self._state & _STUCK_FLAG)
+
+    @property
+    def on_warning(self) -> _Callback | None:
+        return self._options[2]
+
+    @property
+    def on_timeout(self) -> _Callback | None:
+        return self._options[3]
+
+    @property
+    def on_stuck(self) -> _Callback | None:
+        return self._options[4]
+
+    @property
+    def grace(self) -> float | None:
+        return self._options[5]
+
+    @property
+    def exit_on_stuck(self) -> bool | None:
+        return self._options[6]
+
+    @property
+    def _stage(self) -> int:
+        return self._state & _STAGES
+
+    def _mark(self, stage: int, flag: int = 0) -> None:
+        """Move to ``stage`` and raise ``flag`` (only the watchdog writes ``_state``)."""
+        self._state = (self._state & ~_STAGES) | stage | flag
 
     @property
     def elapsed(self) -> float:
@@ -140,7 +180,7 @@ class Deadline:
         # Dekker-style with the watchdog's _fire: each side writes its own flag, then reads
         # the other's, so at least one of them sees the other and no interrupt goes astray.
         self.cancelled = True
-        if self._firing:
+        if self._state & _FIRING:
             self._withdraw()
 
     def _withdraw(self) -> None:
@@ -155,7 +195,7 @@ class Deadline:
                 and self.thread_ident == threading.get_ident()
             ):
                 give_up = clock.mono() + 1.0  # in case another exception replaced ours
-                while not self._delivered and clock.mono() < give_up:
+                while not getattr(self, "_delivered", False) and clock.mono() < give_up:
                     pass
         except _interrupt.InjectedTimeout as error:
             if error.deadline is not self:
@@ -182,7 +222,7 @@ class Deadline:
             error, sys.modules["asyncio"].CancelledError
         ):
             uncancel = getattr(self.target, "uncancel", None)  # Python 3.11+
-            if uncancel is not None and uncancel() > self._cancelling:
+            if uncancel is not None and uncancel() > getattr(self, "_cancelling", 0):
                 return None
             plain = self.timeout_error()
         else:
@@ -249,23 +289,34 @@ def watch(
         raise ValueError(f"invalid grace {grace!r}: expected seconds >= 0")
     ident: int | None
     if target is None or target is threading.current_thread():
-        target, ident = None, threading.get_ident()
+        target, ident = None, _get_ident()
     elif isinstance(target, threading.Thread):
         ident = target.ident
     else:
         ident = threading.get_ident()
-    deadline = Deadline(
-        task=task, timeout=timeout or None, warning_threshold=warning_threshold,
-        enforce=enforce, target=target, thread_ident=ident,
-        callbacks=(on_warning, on_timeout, on_stuck), grace=grace, exit_on_stuck=exit_on_stuck,
+    deadline = _new(Deadline)
+    deadline.task = task
+    deadline.timeout = timeout or None
+    deadline.target = target
+    deadline.thread_ident = ident
+    deadline._options = (
+        warning_threshold, enforce, on_warning, on_timeout, on_stuck, grace, exit_on_stuck
     )  # fmt: skip
+    deadline.cancelled = False
+    deadline._state = _WARN
+    deadline.started = clock.mono()
     if timeout:
         if target is not None and not isinstance(target, threading.Thread):
             deadline._cancelling = getattr(target, "cancelling", _zero)()
-        elif enforce and not _interrupt.handler_ready() and _interrupt.is_main_thread(ident):
+        elif enforce and not _interrupt.installed and ident == _interrupt.main_ident:
             _interrupt.install_handler()
         _watchdog.add(deadline.started + timeout * warning_threshold, deadline)
     return deadline
+
+
+_new = object.__new__
+_heappush = heapq.heappush
+_get_ident = threading.get_ident
 
 
 def _zero() -> int:
@@ -285,9 +336,11 @@ class _Watchdog:
 
     def add(self, when: float, deadline: Deadline) -> None:
         entry = (when, next(self.order), deadline)
-        with self.lock:
+        lock = self.lock
+        lock.acquire()  # not `with`: its __exit__ call costs as much as the push
+        try:
             heap = self.heap
-            heapq.heappush(heap, entry)
+            _heappush(heap, entry)
             if heap[0] is entry:  # the new earliest: the thread must sleep less
                 if self.thread is None:
                     self.thread = threading.Thread(
@@ -297,6 +350,8 @@ class _Watchdog:
                 self.wakeup.notify()
             elif len(heap) >= self.compact_at:
                 self._compact()
+        finally:
+            lock.release()
 
     def _compact(self) -> None:
         """Drop cancelled entries; amortised O(1) per add, and bounds the heap's size."""
@@ -310,7 +365,9 @@ class _Watchdog:
                 heap = self.heap
                 now = clock.mono()
                 due = []
-                while heap and (heap[0][0] <= now or heap[0][2].cancelled):
+                # Cancelled entries not yet due stay: popping them would empty the heap and
+                # make every next add() the earliest, waking this thread each time.
+                while heap and heap[0][0] <= now:
                     deadline = heapq.heappop(heap)[2]
                     if not deadline.cancelled:
                         due.append(deadline)
@@ -329,16 +386,16 @@ class _Watchdog:
         try:
             stage = deadline._stage
             if stage == _WARN:
+                deadline._mark(_LIMIT, _WARNED)
                 _warn_threshold(deadline)
-                deadline._stage = _LIMIT
                 self.add(deadline.started + (deadline.timeout or 0.0), deadline)
             elif stage == _LIMIT:
-                deadline._stage = _DONE
+                deadline._mark(_DONE, _EXPIRED)
                 if _limit(deadline):
-                    deadline._stage = _STUCK
+                    deadline._mark(_STUCK)
                     self.add(clock.mono() + _grace(deadline), deadline)
             elif stage == _STUCK:
-                deadline._stage = _DONE
+                deadline._mark(_DONE)
                 _last_resort(deadline)
         except Exception:  # the watchdog must outlive any bug or callback
             log.exception("tasktiming watchdog failed on %r", deadline)
@@ -348,7 +405,6 @@ _watchdog = _Watchdog()
 
 
 def _warn_threshold(deadline: Deadline) -> None:
-    deadline.warned = True
     _notify(
         deadline,
         f"task {deadline.task!r} has run {deadline.elapsed:.1f}s, "
@@ -358,7 +414,6 @@ def _warn_threshold(deadline: Deadline) -> None:
 
 def _limit(deadline: Deadline) -> bool:
     """Act at the limit; True when the task was told to stop (then the grace period runs)."""
-    deadline.expired = True
     if not deadline.enforce:
         _notify(
             deadline,
@@ -373,18 +428,20 @@ def _limit(deadline: Deadline) -> bool:
             "under a debugger; not interrupted",
         )
         return False
-    deadline.timed_out = True
+    deadline._mark(_DONE, _TIMED_OUT)
     _call(deadline.on_timeout, deadline)
     return _fire(deadline)
 
 
 def _fire(deadline: Deadline) -> bool:
     with _interrupt.fire_lock:
-        deadline._firing = True  # see Deadline.cancel
+        deadline._mark(deadline._stage, _FIRING)  # see Deadline.cancel
         if deadline.cancelled:
             return False
-        deadline.interrupted_by = _interrupt.interrupt(deadline)
-    if deadline.interrupted_by is None:
+        how = _interrupt.interrupt(deadline)
+        if how is not None:
+            deadline._how = how
+    if how is None:
         log.warning("tasktiming: task %r timed out but its thread is gone", deadline.task)
         return False
     log.warning(
@@ -444,7 +501,7 @@ def _last_resort(deadline: Deadline) -> None:
     """The task ignored its timeout for the grace period: show where everything is."""
     if deadline.cancelled or not _still_running(deadline):
         return
-    deadline.stuck = True
+    deadline._mark(_DONE, _STUCK_FLAG)
     exiting = _exit_on_stuck(deadline)
     then = f"exiting with status {EXIT_ON_STUCK_CODE}" if exiting else "not exiting"
     sys.stderr.write(
@@ -465,7 +522,7 @@ def _last_resort(deadline: Deadline) -> None:
 
 def _still_running(deadline: Deadline) -> bool:
     if deadline.is_asyncio:
-        return not deadline.target.done()  # type: ignore[union-attr]
+        return not cast("asyncio.Task[Any]", deadline.target).done()
     return deadline.thread_ident in sys._current_frames()
 
 

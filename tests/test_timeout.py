@@ -331,7 +331,7 @@ def test_cancel_swallows_an_interrupt_sent_as_the_task_ended(
         try:
             deadline = watch("just in time", 60, on_warning=quiet)
             deadlines.append(deadline)
-            deadline._firing = True  # the watchdog is firing as the task ends
+            deadline._mark(deadline._stage, timeout._FIRING)  # the watchdog fires as it ends
             deadline.cancel()
             total = sum(range(100_000))  # plenty of bytecodes for a stray exception
             outcome.append(f"ran to the end: {total}")
@@ -343,7 +343,7 @@ def test_cancel_swallows_an_interrupt_sent_as_the_task_ended(
     assert gate.entered.wait(5)
     deadline = deadlines[0]
     assert worker.ident is not None
-    deadline.interrupted_by = _interrupt.ASYNC_EXCEPTION
+    deadline._how = _interrupt.ASYNC_EXCEPTION
     assert _interrupt.set_async_exc(worker.ident, _interrupt.injected(deadline))
     gate.lock.release()
     worker.join(5)
