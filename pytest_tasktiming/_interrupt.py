@@ -224,12 +224,14 @@ def _is_debugger(trace: object) -> bool:
 
 
 def format_all_stacks() -> str:
-    """Every thread's stack, named, as text (like faulthandler, but with thread names)."""
+    """Every other thread's stack, named, as text (like faulthandler, with thread names)."""
     import traceback
 
     names = {thread.ident: thread.name for thread in threading.enumerate()}
     parts = []
     for ident, frame in sys._current_frames().items():
+        if ident == threading.get_ident():  # the watchdog itself: noise
+            continue
         stack = "".join(traceback.format_stack(frame))
         parts.append(f"Thread {names.get(ident, '?')!r} (ident {ident}):\n{stack}")
     return "\n".join(parts)

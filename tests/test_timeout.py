@@ -499,6 +499,7 @@ def test_uninterruptible_c_call_triggers_the_last_resort(
     assert "not exiting" in err
     assert "Thread 'stubborn-worker'" in err
     assert "in stuck_in_c_code" in err
+    assert "Thread 'tasktiming-watchdog'" not in err
     assert [type(error) for error in raised] == [TaskTimeoutError], "raised once it got out"
 
 
