@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# Loaded before any test: pytester's in-process runs forget the modules first imported
+# inside them, and hypothesis's pytest plugin imports all of hypothesis at the end of each
+# run (about 3 s on a busy 2-CPU machine) unless it is loaded already.
+import hypothesis  # noqa: F401
 import pytest
 
 pytest_plugins = ["pytester"]
