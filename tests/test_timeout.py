@@ -661,6 +661,17 @@ def test_execute_with_timeout_opted_out_runs_to_the_end() -> None:
     assert "ran past its 0.2s timeout" in str(caught[-1].message)
 
 
+def test_the_timeout_module_imports_neither_pytest_nor_ctypes() -> None:
+    code = (
+        "import sys, pytest_tasktiming.timeout; "
+        "print(sorted({'pytest', 'ctypes'} & set(sys.modules)))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
+
+
 # --- exceptions ------------------------------------------------------------------------------
 
 
