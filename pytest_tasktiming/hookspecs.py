@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.trace.export import SpanExporter
+
     from .records import TaskRow
 
 
@@ -36,4 +38,14 @@ def pytest_tasktiming_timeout_warning(
     test (an xdist worker under ``-n``): keep it quick and thread-safe. Return True once you
     have told the user; the built-in implementation writes one line to the terminal's
     stderr. The warnings summary lists the warning either way.
+    """
+
+
+@pytest.hookspec(firstresult=True)
+def pytest_tasktiming_otel_exporter(config: pytest.Config) -> SpanExporter | None:
+    """The OpenTelemetry span exporter for the session's spans; None for the default.
+
+    Called once, in the process that writes the rows, when OpenTelemetry export is on. The
+    default is the exporter ``OTEL_TRACES_EXPORTER`` names (OTLP over HTTP unless told
+    otherwise), configured by the standard ``OTEL_EXPORTER_OTLP_*`` variables.
     """

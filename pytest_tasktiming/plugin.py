@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from . import _xdist, hookspecs
+from . import _xdist, hookspecs, otel
 from ._recorder import Recorder
 from ._timing import clock
 from .exceptions import TaskTimeoutError, TaskTimeoutWarning
@@ -39,6 +39,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         help="at the end of the session, write the file's HTML report to PATH",
     )
+    otel.add_options(parser)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -50,6 +51,7 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = Settings.from_config(config)
     if config.getoption("task_timing_html") and not settings.enabled:
         raise pytest.UsageError("--task-timing-html needs --task-timing (or task_timing = true)")
+    otel.configure(config, settings, writes_rows=not _xdist.is_worker(config))
     if not settings.enabled:
         return
     worker = _xdist.is_worker(config)
