@@ -1,35 +1,39 @@
-"""Deadlines: ``TimeoutEnforcer`` and the process's one watchdog thread.
+"""Deadlines: ``watch()``, the ``Deadline`` it returns, and ``TimeoutEnforcer``.
 
-Every deadline of the process lives in one heap watched by one thread that sleeps on a
-condition variable until the earliest is due: no polling, no thread per call. Registering a
-deadline that is not the earliest is a heap push under a lock and wakes nobody; ``cancel()``
-only marks the deadline, and the heap drops marked entries lazily. How a task is stopped is
-in ``_interrupt.py``; what users can rely on is in docs/timeouts.md.
+Every deadline is handed to the process's one watchdog thread (``_watchdog.py``), which
+stops a task by the means in ``_interrupt.py``; what users can rely on is in
+docs/timeouts.md.
 """
 
 from __future__ import annotations
 
-import contextlib
-import heapq
-import itertools
-import logging
-import os
 import sys
 import threading
-import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _interrupt
 from ._durations import parse_seconds
 from ._timing import clock
-from .exceptions import TaskTimeoutError, TaskTimeoutWarning
-from .writer import flush_all
+from ._watchdog import (
+    _EXPIRED,
+    _FIRING,
+    _STAGES,
+    _STUCK_FLAG,
+    _TIMED_OUT,
+    _WARN,
+    _WARNED,
+    DEFAULT_GRACE,
+    EXIT_ON_STUCK_CODE,
+    watchdog,
+)
+from .exceptions import TaskTimeoutError
 
 if TYPE_CHECKING:
     import asyncio
 
 __all__ = [
+    "DEFAULT_GRACE",
     "EXIT_ON_STUCK_CODE",
     "Deadline",
     "TimeoutEnforcer",
@@ -39,20 +43,8 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-log = logging.getLogger("pytest_tasktiming")
-
-DEFAULT_GRACE = 5.0
-"""Seconds a task may go on after its timeout was raised before the last resort."""
-EXIT_ON_STUCK_CODE = 124
-"""The process's exit status when the last resort exits (as GNU ``timeout`` uses)."""
 
 restore_signal_handler = _interrupt.restore_signal_handler
-
-_WARN, _LIMIT, _STUCK, _DONE = range(4)
-_STAGES = 3
-_WARNED, _EXPIRED, _TIMED_OUT, _STUCK_FLAG, _FIRING = 4, 8, 16, 32, 64
-_MIN_COMPACT = 1024
-_TRUE = frozenset({"1", "true", "yes", "on"})
 
 
 class Deadline:
@@ -310,230 +302,16 @@ def watch(
             deadline._cancelling = getattr(target, "cancelling", _zero)()
         elif enforce and not _interrupt.installed and ident == _interrupt.main_ident:
             _interrupt.install_handler()
-        _watchdog.add(deadline.started + timeout * warning_threshold, deadline)
+        watchdog.add(deadline.started + timeout * warning_threshold, deadline)
     return deadline
 
 
 _new = object.__new__
-_heappush = heapq.heappush
 _get_ident = threading.get_ident
 
 
 def _zero() -> int:
     return 0
-
-
-class _Watchdog:
-    """The heap of deadlines and the one thread that acts on them, started on first use."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.wakeup = threading.Condition(self.lock)
-        self.heap: list[tuple[float, int, Deadline]] = []
-        self.order = itertools.count()  # breaks ties, so deadlines are never compared
-        self.compact_at = _MIN_COMPACT
-        self.thread: threading.Thread | None = None
-
-    def add(self, when: float, deadline: Deadline) -> None:
-        entry = (when, next(self.order), deadline)
-        lock = self.lock
-        lock.acquire()  # not `with`: its __exit__ call costs as much as the push
-        try:
-            heap = self.heap
-            _heappush(heap, entry)
-            if heap[0] is entry:  # the new earliest: the thread must sleep less
-                if self.thread is None:
-                    self.thread = threading.Thread(
-                        target=self._run, name="tasktiming-watchdog", daemon=True
-                    )
-                    self.thread.start()
-                self.wakeup.notify()
-            elif len(heap) >= self.compact_at:
-                self._compact()
-        finally:
-            lock.release()
-
-    def _compact(self) -> None:
-        """Drop cancelled entries; amortised O(1) per add, and bounds the heap's size."""
-        self.heap = [entry for entry in self.heap if not entry[2].cancelled]
-        heapq.heapify(self.heap)
-        self.compact_at = max(_MIN_COMPACT, 2 * len(self.heap))
-
-    def _run(self) -> None:
-        with self.lock:
-            while True:
-                heap = self.heap
-                now = clock.mono()
-                due = []
-                # Cancelled entries not yet due stay: popping them would empty the heap and
-                # make every next add() the earliest, waking this thread each time.
-                while heap and heap[0][0] <= now:
-                    deadline = heapq.heappop(heap)[2]
-                    if not deadline.cancelled:
-                        due.append(deadline)
-                if not due:
-                    wait = min(heap[0][0] - now, threading.TIMEOUT_MAX) if heap else None
-                    self.wakeup.wait(wait)
-                    continue
-                self.lock.release()  # callbacks may watch() or cancel()
-                try:
-                    for deadline in due:
-                        self._act(deadline)
-                finally:
-                    self.lock.acquire()
-
-    def _act(self, deadline: Deadline) -> None:
-        try:
-            stage = deadline._stage
-            if stage == _WARN:
-                deadline._mark(_LIMIT, _WARNED)
-                _warn_threshold(deadline)
-                self.add(deadline.started + (deadline.timeout or 0.0), deadline)
-            elif stage == _LIMIT:
-                deadline._mark(_DONE, _EXPIRED)
-                if _limit(deadline):
-                    deadline._mark(_STUCK)
-                    self.add(clock.mono() + _grace(deadline), deadline)
-            elif stage == _STUCK:
-                deadline._mark(_DONE)
-                _last_resort(deadline)
-        except Exception:  # the watchdog must outlive any bug or callback
-            log.exception("tasktiming watchdog failed on %r", deadline)
-
-
-_watchdog = _Watchdog()
-
-
-def _warn_threshold(deadline: Deadline) -> None:
-    _notify(
-        deadline,
-        f"task {deadline.task!r} has run {deadline.elapsed:.1f}s, "
-        f"{deadline.warning_threshold:.0%} of its {deadline.timeout:g}s timeout",
-    )
-
-
-def _limit(deadline: Deadline) -> bool:
-    """Act at the limit; True when the task was told to stop (then the grace period runs)."""
-    if not deadline.enforce:
-        _notify(
-            deadline,
-            f"task {deadline.task!r} ran past its {deadline.timeout:g}s timeout "
-            f"({deadline.elapsed:.1f}s so far); not enforced, it goes on",
-        )
-        return False
-    if _interrupt.debugger_active(deadline.thread_ident):
-        _notify(
-            deadline,
-            f"task {deadline.task!r} reached its {deadline.timeout:g}s timeout "
-            "under a debugger; not interrupted",
-        )
-        return False
-    deadline._mark(_DONE, _TIMED_OUT)
-    _call(deadline.on_timeout, deadline)
-    return _fire(deadline)
-
-
-def _fire(deadline: Deadline) -> bool:
-    with _interrupt.fire_lock:
-        deadline._mark(deadline._stage, _FIRING)  # see Deadline.cancel
-        if deadline.cancelled:
-            return False
-        how = _interrupt.interrupt(deadline)
-        if how is not None:
-            deadline._how = how
-    if how is None:
-        log.warning("tasktiming: task %r timed out but its thread is gone", deadline.task)
-        return False
-    log.warning(
-        "tasktiming: task %r timed out after %.1fs (timeout %gs); stopped by %s",
-        deadline.task, deadline.elapsed, deadline.timeout, deadline.interrupted_by,
-    )  # fmt: skip
-    return True
-
-
-def _notify(deadline: Deadline, message: str) -> None:
-    """Tell the user: ``on_warning`` if given, else a warning and a log line."""
-    if deadline.on_warning is not None:
-        _call(deadline.on_warning, deadline)
-        return
-    frame = sys._current_frames().get(deadline.thread_ident or -1)
-    # Pointing at the line the task is running, not at the watchdog. Filtered to "error",
-    # the warning has nowhere to be raised from this thread.
-    with contextlib.suppress(TaskTimeoutWarning):
-        warnings.warn_explicit(
-            TaskTimeoutWarning(message),
-            TaskTimeoutWarning,
-            frame.f_code.co_filename if frame else __file__,
-            frame.f_lineno if frame else 0,
-        )
-    log.warning("tasktiming: %s", message)
-
-
-def _call(callback: _Callback | None, deadline: Deadline) -> None:
-    """Run a user's callback; its failure is logged and the watchdog goes on."""
-    if callback is not None:
-        try:
-            callback(deadline)
-        except Exception:
-            log.exception("tasktiming: callback %r failed for %r", callback, deadline)
-
-
-def _grace(deadline: Deadline) -> float:
-    if deadline.grace is not None:
-        return deadline.grace
-    value = os.environ.get("TASK_TIMING_GRACE")
-    if not value:
-        return DEFAULT_GRACE
-    try:
-        return parse_seconds(value, source="environment variable TASK_TIMING_GRACE") or 0.0
-    except ValueError as error:
-        log.error("tasktiming: %s; using %gs", error, DEFAULT_GRACE)
-        return DEFAULT_GRACE
-
-
-def _exit_on_stuck(deadline: Deadline) -> bool:
-    if deadline.exit_on_stuck is not None:
-        return deadline.exit_on_stuck
-    return os.environ.get("TASK_TIMING_EXIT_ON_STUCK", "").strip().lower() in _TRUE
-
-
-def _last_resort(deadline: Deadline) -> None:
-    """The task ignored its timeout for the grace period: show where everything is."""
-    if deadline.cancelled or not _still_running(deadline):
-        return
-    deadline._mark(_DONE, _STUCK_FLAG)
-    exiting = _exit_on_stuck(deadline)
-    then = f"exiting with status {EXIT_ON_STUCK_CODE}" if exiting else "not exiting"
-    sys.stderr.write(
-        f"\ntasktiming: task {deadline.task!r} is still running {deadline.elapsed:.1f}s after "
-        f"it started, past its {deadline.timeout:g}s timeout (stuck in C code?); {then}. "
-        f"Stacks of every thread:\n\n{_interrupt.format_all_stacks()}\n"
-    )
-    sys.stderr.flush()
-    _call(deadline.on_stuck, deadline)
-    try:
-        flush_all()
-    except Exception:
-        log.exception("tasktiming: could not flush the task-timing file")
-    if exiting:
-        log.critical("tasktiming: task %r is stuck; exiting", deadline.task)
-        os._exit(EXIT_ON_STUCK_CODE)
-
-
-def _still_running(deadline: Deadline) -> bool:
-    if deadline.is_asyncio:
-        return not cast("asyncio.Task[Any]", deadline.target).done()
-    return deadline.thread_ident in sys._current_frames()
-
-
-def _after_fork_in_child() -> None:
-    # The parent's watchdog keeps the parent's deadlines; the child starts with none.
-    global _watchdog
-    _watchdog = _Watchdog()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class TimeoutEnforcer:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pytest_tasktiming import _interrupt, timeout
+from pytest_tasktiming import _interrupt, _watchdog, timeout
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
 from pytest_tasktiming.timeout import Deadline, TimeoutEnforcer, restore_signal_handler, watch
@@ -331,7 +331,7 @@ def test_cancel_swallows_an_interrupt_sent_as_the_task_ended(
         try:
             deadline = watch("just in time", 60, on_warning=quiet)
             deadlines.append(deadline)
-            deadline._mark(deadline._stage, timeout._FIRING)  # the watchdog fires as it ends
+            deadline._mark(deadline._stage, _watchdog._FIRING)  # the watchdog fires as it ends
             deadline.cancel()
             total = sum(range(100_000))  # plenty of bytecodes for a stray exception
             outcome.append(f"ran to the end: {total}")
@@ -351,12 +351,12 @@ def test_cancel_swallows_an_interrupt_sent_as_the_task_ended(
 
 
 def test_no_timeout_gives_an_inert_deadline() -> None:
-    before = len(timeout._watchdog.heap)
+    before = len(_watchdog.watchdog.heap)
     with watch("unlimited", None) as deadline:
         pass
     assert deadline.timeout is None
     assert watch("zero", 0).timeout is None
-    assert len(timeout._watchdog.heap) == before
+    assert len(_watchdog.watchdog.heap) == before
 
 
 # --- one watchdog thread ---------------------------------------------------------------------
@@ -376,11 +376,11 @@ def test_ten_thousand_concurrent_deadlines_add_exactly_one_thread() -> None:
 def test_cancelled_deadlines_do_not_pile_up_in_the_heap() -> None:
     for n in range(20_000):
         watch(f"task {n}", 3600, on_warning=quiet).cancel()
-    assert len(timeout._watchdog.heap) <= 2 * timeout._MIN_COMPACT
+    assert len(_watchdog.watchdog.heap) <= 2 * _watchdog._MIN_COMPACT
 
 
 def test_only_a_new_earliest_deadline_wakes_the_watchdog() -> None:
-    watchdog = timeout._Watchdog()
+    watchdog = _watchdog.Watchdog()
     watchdog.thread = threading.current_thread()  # a stand-in: start no second thread
     wakeups: list[str] = []
     watchdog.wakeup.notify = lambda n=1: wakeups.append(task)  # type: ignore[method-assign]
@@ -559,7 +559,7 @@ def test_bad_grace_in_the_environment_is_reported_and_the_default_used(
     monkeypatch.setenv("TASK_TIMING_GRACE", "soon")
     deadline = watch("x", 60)
     deadline.cancel()
-    assert timeout._grace(deadline) == timeout.DEFAULT_GRACE
+    assert _watchdog._grace(deadline) == timeout.DEFAULT_GRACE
     assert "invalid timeout 'soon' from environment variable TASK_TIMING_GRACE" in caplog.text
 
 
