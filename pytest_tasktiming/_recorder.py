@@ -1,31 +1,34 @@
 """Writes the test rows: a ``started`` row when a test begins, a final row when it ends.
 
 Runs in the process that owns the file: the only one without xdist, the controller with it.
-It learns what each test did from the plain data the runner put in its last report
-(``report.task_timing``, see ``plugin.Runner``), so both cases take one path.
+It learns what each test did from the plain data of the runner (``plugin.Runner``): handed
+over directly in a single process, inside the test's last report from an xdist worker.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
 from . import _history, _summary
 from ._timing import clock
-from ._xdist import ControllerHooks, stable_nodeid, stop_session, worker_id
+from ._xdist import ControllerHooks, stop_session
 from .exceptions import WriteFailedError
 from .records import STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
 from .settings import Settings
-from .writer import shared_writer
-
-if TYPE_CHECKING:
-    from .plugin import Runner
+from .writer import AsyncBufferedWriter, redirect
 
 ERROR = "error"
+SESSION_BUFFER = 256
+"""Rows the session's writer collects before it writes: one locked append per 128 tests."""
+SESSION_FLUSH = 0.5
+"""Seconds a row may wait at most: a killed run loses no more than that."""
 _UTC = _dt.timezone.utc
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 
@@ -42,49 +45,57 @@ class _Started:
 class Recorder:
     """Turns logstart and the last report of each test into rows, and keeps the tallies."""
 
-    def __init__(self, config: pytest.Config, settings: Settings, runner: Runner) -> None:
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
-        self.runner = runner  # in this process: knows a marker's mode and task at logstart
-        self.writer = shared_writer(settings.path)
+        # The session's own writer, batching more than the default; decorated code in the
+        # tests gets it too, as the shared writer for the file.
+        os.makedirs(os.path.dirname(settings.path), exist_ok=True)
+        self.writer = AsyncBufferedWriter(
+            settings.path, buffer_size=SESSION_BUFFER, flush_interval=SESSION_FLUSH
+        )
+        redirect(settings.path, self.writer)
+        config.add_cleanup(self._close)
         self.stats = _summary.SessionStats()
         self.streak: list[str] = []
         self.write_error: str | None = None
         self._pending: dict[str, _Started] = {}
         self._offsets: dict[str, int] = {}
         self._row_hook = config.hook.pytest_tasktiming_row
+        self._row_hooked = False
         self._session: pytest.Session | None = None
-        config.pluginmanager.register(ControllerHooks(self), "tasktiming-controller")
 
+    @pytest.hookimpl(tryfirst=True)  # before xdist's starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
+        if session.config.pluginmanager.has_plugin("dsession"):
+            # Tests run in xdist workers: their reports are how we hear of them.
+            session.config.pluginmanager.register(ControllerHooks(self), "tasktiming-controller")
 
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        mode, task = self.settings.mode, stable_nodeid(nodeid)
-        running = self.runner.current
-        if running is not None and running.nodeid == nodeid:
-            mode, task = running.settings.mode, running.task
-        wall = clock.wall_ns()
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self) -> None:
+        # Decided once, after conftest files (which may implement it) are loaded.
+        self._row_hooked = len(self._row_hook.get_hookimpls()) > 1
+
+    def start(self, nodeid: str, mode: str, task: str, wall: int) -> None:
+        """Write a test's ``started`` row; it began at ``wall`` (ns since the epoch)."""
         started = self._pending[nodeid] = _Started(new_task_id(), wall, clock.mono_ns(), mode, task)
         self._put((wall, mode, started.task_id, wall, None, None, task, STARTED))
 
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        payload: dict[str, Any] | None = getattr(report, "task_timing", None)
-        if payload is None or "result" not in payload:
-            return
+    def finish(self, nodeid: str, payload: dict[str, Any], worker: str = "") -> None:
+        """Write a test's final row from the runner's payload (see ``plugin.Runner``)."""
         duration: int = payload["ns"]
-        started = self._pending.pop(report.nodeid, None)
-        if started is None:  # a report without logstart (a plugin re-running the test)
+        started = self._pending.pop(nodeid, None)
+        if started is None:  # no start seen (a plugin re-running the test): no started row
             now = clock.wall_ns()
-            started = _Started(new_task_id(), now - duration, 0, self.settings.mode, "")
-        task = payload["task"] or started.task or stable_nodeid(report.nodeid)
-        self._finish(started, duration, payload["result"], mode=payload["mode"], task=task)
-        self.stats.note(task, payload)
-        worker = worker_id(getattr(report, "node", None))
+            started = _Started(new_task_id(), now - duration, 0, payload["mode"], payload["task"])
+        task, result = payload["task"], payload["result"]
+        self._finish(started, duration, payload["span"], result, mode=payload["mode"], task=task)
+        if payload["warned"] and result != TIMEOUT:
+            self.stats.over_threshold.append((task, duration, payload["timeout"]))
         if worker:  # the worker's wall clock, moved onto ours by this test's start
             self._offsets[worker] = started.wall_ns - payload["start_wall"]
-        if payload.get("rows"):
+        if payload["rows"]:
             self.relay(payload["rows"], worker)
 
     def finish_crashed(self, nodeid: str, reason: str) -> None:
@@ -95,7 +106,7 @@ class Recorder:
         duration = clock.mono_ns() - started.mono_ns
         timeout = self.settings.timeout
         result = TIMEOUT if timeout is not None and duration >= timeout * 1e9 else ERROR
-        self._finish(started, duration, result, mode=started.mode, task=started.task)
+        self._finish(started, duration, duration, result, mode=started.mode, task=started.task)
 
     def relay(self, rows: Iterable[Sequence[Any]], worker: str) -> None:
         """Write rows of decorated code that a worker collected, on this process's clock."""
@@ -117,21 +128,14 @@ class Recorder:
             self.stats.rows += 1
 
     def _finish(
-        self, started: _Started, duration: int, result: str, *, mode: str, task: str
+        self, started: _Started, duration: int, span: int, result: str, *, mode: str, task: str
     ) -> None:
-        end = started.wall_ns + duration
-        raw = (clock.wall_ns(), mode, started.task_id, started.wall_ns, end, duration, task, result)
-        self._put(raw)
+        """The final row: ``duration`` as pytest counts it, ``span`` from start to end."""
+        start = started.wall_ns
+        self._put(
+            (clock.wall_ns(), mode, started.task_id, start, start + span, duration, task, result)
+        )
         self.stats.add(task, result, duration)
-        self._count_streak(task, result)
-
-    def _put(self, raw: RawRow) -> None:
-        if len(self._row_hook.get_hookimpls()) > 1:  # more than our own trylast one
-            raw = self._row_hook(config=self.config, row=row_from_raw(raw)).to_raw()
-        self.writer.put(raw)
-        self.stats.rows += 1
-
-    def _count_streak(self, task: str, result: str) -> None:
         if result in _summary.FAILING:
             self.streak.append(task)
         elif result != "skipped":
@@ -145,6 +149,12 @@ class Recorder:
                 f"(max streak {limit})",
             )
 
+    def _put(self, raw: RawRow) -> None:
+        if self._row_hooked:  # someone besides our own trylast implementation
+            raw = self._row_hook(config=self.config, row=row_from_raw(raw)).to_raw()
+        self.writer.put(raw)
+        self.stats.rows += 1
+
     @pytest.hookimpl(trylast=True)
     def pytest_tasktiming_row(self, row: TaskRow) -> TaskRow:
         return row
@@ -155,6 +165,13 @@ class Recorder:
             self.writer.flush()
         except WriteFailedError as error:
             self.write_error = str(error)
+
+    def _close(self) -> None:
+        redirect(self.settings.path, None)
+        try:
+            self.writer.close()
+        except WriteFailedError as error:
+            print(f"tasktiming: {error}", file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         failing = _history.failing_streaks(self.settings.path, self.stats.tasks)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import heapq
 import os
 from collections import Counter
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 FAILING = frozenset({"failed", "error", TIMEOUT})
 """Results that extend a failure streak; ``skipped`` leaves it alone, the rest end it."""
 SLOWEST = 5
+_SHOWN_NS = 5_000_000  # like --durations, tests under 5 ms are not worth a line
 
 
 class SessionStats:
@@ -43,11 +45,6 @@ class SessionStats:
         if result == TIMEOUT:
             self.timeouts.append((task, duration))
 
-    def note(self, task: str, payload: dict[str, Any]) -> None:
-        """Note a test that passed its warning threshold without timing out."""
-        if payload["warned"] and payload["result"] != TIMEOUT:
-            self.over_threshold.append((task, payload["ns"], payload["timeout"]))
-
 
 def write(
     terminal: pytest.TerminalReporter, recorder: Recorder, failing: list[tuple[str, int]]
@@ -66,27 +63,23 @@ def write(
     terminal.write_sep("-", "task timing")
     line = terminal.write_line
     line(head)
-    if stats.slowest:
-        slowest = sorted(stats.slowest, reverse=True)
-        line("slowest: " + ", ".join(f"{task} {_secs(ns)}" for ns, task in slowest))
-    if stats.over_threshold:
-        threshold = recorder.settings.warning_threshold
-        line(
-            f"over {threshold:.0%} of their timeout: "
-            + ", ".join(
-                f"{task} {_secs(ns)} of {limit:g}s" for task, ns, limit in stats.over_threshold
-            )
-        )
-    if stats.timeouts:
-        line("timed out: " + ", ".join(f"{task} after {_secs(ns)}" for task, ns in stats.timeouts))
+    slowest = [(ns, task) for ns, task in sorted(stats.slowest, reverse=True) if ns >= _SHOWN_NS]
+    _listing(line, "slowest tests:", [f"{_secs(ns)} {task}" for ns, task in slowest])
+    threshold = recorder.settings.warning_threshold
+    _listing(
+        line,
+        f"over {threshold:.0%} of their timeout:",
+        [f"{_secs(ns)} of {limit:g}s {task}" for task, ns, limit in stats.over_threshold],
+    )
+    _listing(line, "timed out:", [f"{_secs(ns)} {task}" for task, ns in stats.timeouts])
     if recorder.streak:
         count = len(recorder.streak)
         line(f"current failure streak: {count} test{'s' * (count != 1)}, from {recorder.streak[0]}")
-    if failing:
-        line(
-            "failed in each of their last 3+ recorded runs: "
-            + ", ".join(f"{task} ({runs} runs)" for task, runs in failing)
-        )
+    _listing(
+        line,
+        "failed in each of their last 3+ recorded runs:",
+        [f"{runs} runs {task}" for task, runs in failing],
+    )
     writer = recorder.writer
     if writer.overflow_writes or writer.dropped_rows:
         line(
@@ -95,6 +88,13 @@ def write(
         )
     if recorder.write_error:
         terminal.write_line(f"task timing: {recorder.write_error}", red=True)
+
+
+def _listing(line: Callable[[str], None], title: str, entries: list[str]) -> None:
+    if entries:
+        line(title)
+        for entry in entries:
+            line(f"  {entry}")
 
 
 def _secs(ns: int) -> str:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import writer
+from ._timing import clock
 from .records import RawRow
 
 if TYPE_CHECKING:
@@ -90,14 +91,26 @@ class WorkerRelay:
 
 
 class ControllerHooks:
-    """In the controller: tell workers the file, take their last rows, finish crashed tests.
+    """In the controller: hear of tests from the workers' events and reports, tell workers
+    the file, take their last rows, and finish the tests of workers that died.
 
-    Registered in every non-worker process; the hooks are xdist's own, so they only ever
-    fire under ``-n``/``--tx`` (``optionalhook``: ``-p no:xdist`` does not know them).
+    Registered only when xdist's ``dsession`` runs the session; its own hooks are marked
+    ``optionalhook`` anyway, as ``-p no:xdist`` does not know them.
     """
 
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
+        self.settings = recorder.settings
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        # A marker's mode and task are not known here: they arrive with the final report.
+        self.recorder.start(nodeid, self.settings.mode, stable_nodeid(nodeid), clock.wall_ns())
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload: dict[str, Any] | None = getattr(report, "task_timing", None)
+        if payload is not None:
+            self.recorder.finish(report.nodeid, payload, worker_id(getattr(report, "node", None)))
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

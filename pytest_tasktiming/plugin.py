@@ -8,14 +8,13 @@ is written, a ``Recorder`` (``_recorder.py``); an xdist worker gets a ``WorkerRe
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import traceback
 import warnings
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -26,6 +25,9 @@ from .exceptions import TaskTimeoutError, TaskTimeoutWarning
 from .records import TIMEOUT
 from .settings import ENV_FILE, MARKER, MARKER_HELP, Settings, add_options
 from .timeout import Deadline, watch
+
+if TYPE_CHECKING:
+    from _pytest.nodes import Node  # the common base of items and collectors
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 """The session's resolved settings, in ``config.stash`` when the plugin is enabled."""
@@ -67,10 +69,8 @@ def pytest_configure(config: pytest.Config) -> None:
         runner.relay = _xdist.WorkerRelay(config, settings.path)
         config.pluginmanager.register(runner.relay, "tasktiming-relay")
     else:
-        os.makedirs(os.path.dirname(settings.path), exist_ok=True)
-        recorder = Recorder(config, settings, runner)
-        runner.deliver_stuck = recorder.pytest_runtest_logreport
-        config.pluginmanager.register(recorder, "tasktiming-recorder")
+        runner.recorder = Recorder(config, settings)
+        config.pluginmanager.register(runner.recorder, "tasktiming-recorder")
 
 
 @pytest.hookimpl(trylast=True)
@@ -113,8 +113,8 @@ class _Running:
     """The test this process runs now, and what happened to it so far."""
 
     __slots__ = (
-        "deadline", "finished", "item", "nodeid", "result", "settings", "start_mono",
-        "start_wall", "task", "warnings",
+        "deadline", "duration", "finished", "item", "nodeid", "result", "settings",
+        "start_mono", "start_wall", "task", "warnings",
     )  # fmt: skip
 
     def __init__(self, item: pytest.Item, settings: Settings) -> None:
@@ -128,9 +128,15 @@ class _Running:
         self.deadline: Deadline | None = None
         self.start_wall = clock.wall_ns()
         self.start_mono = clock.mono_ns()
+        self.duration = 0
 
     def record(self, report: pytest.TestReport) -> None:
-        """Fold one phase's report into the test's outcome, as pytest's summary counts it."""
+        """Fold one phase's report into the test's outcome and duration, as pytest counts them.
+
+        The duration adds up the phases as pytest measured them (on its own clock, captured
+        at import like ours), so it agrees with ``--junitxml`` and ``--durations``.
+        """
+        self.duration += round(report.duration * 1e9)
         when, outcome, result = report.when, report.outcome, self.result
         if outcome == "failed":
             if result != "failed":
@@ -152,7 +158,8 @@ class Runner:
     """Runs where the tests run: one deadline per test, its duration and outcome.
 
     What it learns goes into the test's last report as plain data (``report.task_timing``),
-    which xdist serializes to the controller; in a single process the recorder reads it there.
+    which xdist serializes to the controller; in a single process it also hands the data
+    straight to the recorder, sparing a hook call per report.
     """
 
     def __init__(
@@ -163,7 +170,7 @@ class Runner:
         self.exit_on_stuck = exit_on_stuck
         self.current: _Running | None = None
         self.relay: _xdist.WorkerRelay | None = None
-        self.deliver_stuck: Callable[[pytest.TestReport], None] = self._send_report
+        self.recorder: Recorder | None = None  # set when this process writes the file
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
         self._stderr = os.dup(2)
         config.add_cleanup(lambda: os.close(self._stderr))
@@ -174,19 +181,27 @@ class Runner:
         base = self.settings
         pytest_timeout = self.config.pluginmanager.has_plugin("timeout")
         everywhere = pytest_timeout and _positive(getattr(self.config, "_env_timeout", None))
+        ours: dict[int, bool] = {}
+        theirs: dict[int, bool] = {}
         for item in items:
             settings = base
-            marker = item.get_closest_marker(MARKER)
-            if marker is not None:
-                settings = settings.for_marker(marker, item.nodeid)
-            if pytest_timeout and settings.enforce and _pytest_timeout_applies(item, everywhere):
+            if _marked(item, MARKER, ours):
+                marker = item.get_closest_marker(MARKER)
+                if marker is not None:
+                    settings = settings.for_marker(marker, item.nodeid)
+            if (
+                pytest_timeout
+                and settings.enforce
+                and _pytest_timeout_applies(item, everywhere, _marked(item, "timeout", theirs))
+            ):
                 settings = replace(settings, enforce=False)  # it times the test: we only warn
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
-        settings = item.stash.get(_ITEM_SETTINGS, self.settings)
+        stash = item.stash  # "in" first: Stash.get() raises and catches a KeyError per test
+        settings = stash[_ITEM_SETTINGS] if _ITEM_SETTINGS in stash else self.settings  # noqa: SIM401
         running = self.current = _Running(item, settings)
         running.deadline = watch(
             running.task,
@@ -197,10 +212,13 @@ class Runner:
             on_stuck=self._on_stuck,
             exit_on_stuck=self.exit_on_stuck,
         )
+        if self.recorder is not None:
+            self.recorder.start(running.nodeid, settings.mode, running.task, running.start_wall)
         try:
             return (yield)
         finally:
-            _cancel(running.deadline)
+            if not running.finished:  # interrupted before its teardown report
+                _cancel(running.deadline)
             self.current = None
 
     @pytest.hookimpl(tryfirst=True)
@@ -213,14 +231,19 @@ class Runner:
             running.finished = True
             if running.deadline is not None:
                 _cancel(running.deadline)
-            report.task_timing = self._payload(running, running.final_result())  # type: ignore[attr-defined]
-            self._record_warnings(running)
+            payload = self._payload(running, running.final_result(), running.duration)
+            report.task_timing = payload  # type: ignore[attr-defined]
+            if running.warnings:
+                self._record_warnings(running)
+            if self.recorder is not None:
+                self.recorder.finish(report.nodeid, payload)
 
-    def _payload(self, running: _Running, result: str) -> dict[str, Any]:
+    def _payload(self, running: _Running, result: str, duration: int) -> dict[str, Any]:
         """Plain data only: it crosses to the xdist controller inside the report."""
         settings, deadline = running.settings, running.deadline
         return {
-            "ns": clock.mono_ns() - running.start_mono,
+            "ns": duration,
+            "span": clock.mono_ns() - running.start_mono,
             "result": result,
             "mode": settings.mode,
             "task": running.task,
@@ -271,11 +294,12 @@ class Runner:
             when="call",
             duration=deadline.elapsed,
         )
-        report.task_timing = self._payload(running, TIMEOUT)  # type: ignore[attr-defined]
-        self.deliver_stuck(report)
-
-    def _send_report(self, report: pytest.TestReport) -> None:
-        self.config.hook.pytest_runtest_logreport(report=report)
+        payload = self._payload(running, TIMEOUT, round(deadline.elapsed * 1e9))
+        if self.recorder is not None:
+            self.recorder.finish(running.nodeid, payload)
+        else:  # an xdist worker: xdist sends the report on to the controller
+            report.task_timing = payload  # type: ignore[attr-defined]
+            self.config.hook.pytest_runtest_logreport(report=report)
 
     @pytest.hookimpl(trylast=True)
     def pytest_tasktiming_timeout_warning(
@@ -289,7 +313,7 @@ class Runner:
     def _record_warnings(self, running: _Running) -> None:
         """List the warnings in pytest's warnings summary (under xdist, the controller's)."""
         timeout = running.settings.timeout
-        if not running.warnings or timeout is None:
+        if timeout is None:
             return
         item = running.item
         path, line, _ = item.location
@@ -315,8 +339,11 @@ def _warning_text(nodeid: str, elapsed: float, timeout: float) -> str:
 
 def _cancel(deadline: Deadline) -> None:
     # If it fires as the test ends, it comes out of cancel(): the test finished in time.
-    with contextlib.suppress(TaskTimeoutError):
+    # (Not contextlib.suppress: this runs for every test, and try costs nothing.)
+    try:  # noqa: SIM105
         deadline.cancel()
+    except TaskTimeoutError:
+        pass
 
 
 def _positive(value: object) -> bool:
@@ -326,9 +353,23 @@ def _positive(value: object) -> bool:
         return False
 
 
-def _pytest_timeout_applies(item: pytest.Item, everywhere: bool) -> bool:
+def _marked(node: Node | None, name: str, memo: dict[int, bool]) -> bool:
+    """True if ``node`` or a parent has a marker ``name``; one answer per module or class.
+
+    Collection-time cost for every test, so tests sharing a parent share its answer.
+    """
+    if node is None:
+        return False
+    found = memo.get(id(node))
+    if found is None:
+        found = any(mark.name == name for mark in node.own_markers)
+        found = memo[id(node)] = found or _marked(node.parent, name, memo)
+    return found
+
+
+def _pytest_timeout_applies(item: pytest.Item, everywhere: bool, marked: bool) -> bool:
     """True when pytest-timeout times this test: its marker, else its option/ini/env value."""
-    marker = item.get_closest_marker("timeout")
+    marker = item.get_closest_marker("timeout") if marked else None
     if marker is None:
         return everywhere
     return _positive(marker.args[0] if marker.args else marker.kwargs.get("timeout"))

@@ -66,7 +66,7 @@ def test_row_hook_sees_typed_rows_with_the_real_times(pytester: pytest.Pytester)
         def pytest_tasktiming_row(config, row):
             if row.duration is not None:
                 span = (row.end_time - row.start_time).total_seconds()
-                assert abs(span - row.duration) < 2e-6
+                assert 0 <= span - row.duration < 0.5
                 return dataclasses.replace(row, task=row.task.upper())
         """
     )

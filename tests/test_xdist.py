@@ -160,7 +160,8 @@ def test_warning_and_timeout_from_workers_reach_the_terminal(pytester: pytest.Py
     result.stdout.fnmatch_lines(
         [
             "*TaskTimeoutWarning: test_slow.py::test_slow has run 0.*",
-            "timed out: test_slow.py::test_slow after *s",
+            "timed out:",
+            "  *s test_slow.py::test_slow",
         ]
     )
     (row,) = final_by_task(pytester.path / "task_timing.tsv").values()
