@@ -17,10 +17,7 @@ class TaskTimeoutError(TimeoutError):
         self.elapsed = elapsed
 
     def __str__(self) -> str:
-        return (
-            f"task {self.task!r} timed out after {self.elapsed:.3f}s "
-            f"(timeout {self.timeout:g}s)"
-        )
+        return f"task {self.task!r} timed out after {self.elapsed:.3f}s (timeout {self.timeout:g}s)"
 
 
 class FailureLimitExceeded(RuntimeError):
@@ -34,8 +31,7 @@ class FailureLimitExceeded(RuntimeError):
 
     def __str__(self) -> str:
         return (
-            f"{self.command!r} failed {self.failures} times in a row "
-            f"(limit {self.limit}); stopping"
+            f"{self.command!r} failed {self.failures} times in a row (limit {self.limit}); stopping"
         )
 
 
