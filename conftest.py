@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
+
+import pytest
 
 # Loaded before any test: pytester's in-process runs forget the modules first imported
 # inside them, and hypothesis's pytest plugin imports all of hypothesis at the end of each
-# run (about 3 s on a busy 2-CPU machine) unless it is loaded already.
-import hypothesis  # noqa: F401
-import pytest
+# run (about 3 s on a busy 2-CPU machine) unless it is loaded already. Optional, so the
+# README's first command runs the examples without the test extra.
+with contextlib.suppress(ImportError):
+    import hypothesis  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
