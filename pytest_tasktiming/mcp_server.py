@@ -13,8 +13,8 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 from ._durations import parse_seconds
 from ._timing import clock
@@ -72,7 +72,8 @@ class Running:
 
 @dataclass(frozen=True)
 class ReportRow:
-    """One group of the report, as ``tasktiming report --format json`` gives it."""
+    """One group of the report: ``report.Stats`` with seconds to the microsecond, declared
+    again for the tool's output schema (the SDK cannot read a slotted dataclass)."""
 
     key: str
     runs: int
@@ -199,21 +200,11 @@ class TaskBoard:
             stats = summarize(self.path, by=by, filters=filters).stats[:top]
         except FileNotFoundError:
             return []
-        return [
-            ReportRow(
-                key=s.key,
-                runs=s.runs,
-                total=round(s.total, 6),
-                mean=round(s.mean, 6),
-                p50=round(s.p50, 6),
-                p95=round(s.p95, 6),
-                min=round(s.min, 6),
-                max=round(s.max, 6),
-                last_result=s.last_result,
-                streak=s.streak,
-            )
-            for s in stats
-        ]
+        return [ReportRow(**_to_the_microsecond(asdict(s))) for s in stats]
+
+
+def _to_the_microsecond(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: round(v, 6) if isinstance(v, float) else v for key, v in values.items()}
 
 
 def _open_rows(path: str) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from plugin_helpers import final_by_task, rows_of
+from plugin_helpers import EXPECTED_OUTCOMES, OUTCOMES_TEST, final_by_task, rows_of
 
 from pytest_tasktiming import read_rows, timed_task
 from pytest_tasktiming.otel import FLUSH_BUDGET, default_exporter, export_rows
@@ -22,28 +22,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 )
 from opentelemetry.trace import StatusCode
 
-SUITE = """
-import pytest
-
-def test_passes():
-    pass
-
-def test_fails():
-    assert 1 == 2
-
-@pytest.mark.skip(reason="not today")
-def test_is_skipped():
-    pass
-
-def test_also_passes():
-    pass
-"""
-EXPECTED = {
-    "test_suite.py::test_passes": "passed",
-    "test_suite.py::test_fails": "failed",
-    "test_suite.py::test_is_skipped": "skipped",
-    "test_suite.py::test_also_passes": "passed",
-}
+OUTCOMES = {"passed": 4, "failed": 1, "skipped": 1, "xfailed": 1, "xpassed": 1, "errors": 2}
+"""What pytest counts for ``OUTCOMES_TEST`` (a teardown error counts its passed call too)."""
 OTEL_VARIABLES = (
     "OTEL_SDK_DISABLED",
     "OTEL_TRACES_EXPORTER",
@@ -90,15 +70,15 @@ def memory() -> SpansInMemory:
 def test_every_test_is_a_span_with_its_rows_times_under_one_session_span(
     pytester: pytest.Pytester, memory: SpansInMemory
 ) -> None:
-    pytester.makepyfile(test_suite=SUITE)
+    pytester.makepyfile(test_outcomes=OUTCOMES_TEST)
 
     result = pytester.runpytest("--task-timing", "--task-timing-otel", plugins=[memory])
 
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.assert_outcomes(**OUTCOMES)
     finals = final_by_task(pytester.path / "task_timing.tsv")
     tests = memory.tests()
     [session] = [span for span in memory.spans if span.name == "pytest session"]
-    assert set(tests) == set(EXPECTED)
+    assert set(tests) == set(EXPECTED_OUTCOMES)
     for nodeid, span in tests.items():
         row = finals[nodeid]
         assert row.end_time is not None
@@ -106,14 +86,14 @@ def test_every_test_is_a_span_with_its_rows_times_under_one_session_span(
         assert dict(span.attributes or {}) == {
             "tasktiming.mode": "pytest",
             "tasktiming.task_id": row.task_id,
-            "tasktiming.result": EXPECTED[nodeid],
+            "tasktiming.result": EXPECTED_OUTCOMES[nodeid],
             "test.case.name": nodeid,
         }
         assert span.parent is not None and span.parent.span_id == session.context.span_id
         assert span.context.trace_id == session.context.trace_id
-    assert tests["test_suite.py::test_fails"].status.status_code is StatusCode.ERROR
-    assert tests["test_suite.py::test_passes"].status.status_code is StatusCode.UNSET
-    assert tests["test_suite.py::test_is_skipped"].status.status_code is StatusCode.UNSET
+    for nodeid, outcome in EXPECTED_OUTCOMES.items():
+        error = outcome in ("failed", "error")
+        assert (tests[nodeid].status.status_code is StatusCode.ERROR) is error, nodeid
     assert session.status.status_code is StatusCode.ERROR  # the run failed
     assert session.resource.attributes["service.name"] == "pytest"
     result.stdout.fnmatch_lines(["tasktiming: OpenTelemetry spans on (--task-timing-otel)"])
@@ -146,17 +126,21 @@ def test_under_xdist_the_controller_sends_one_span_per_test_with_its_worker(
     pytester: pytest.Pytester, memory: SpansInMemory
 ) -> None:
     pytest.importorskip("xdist")
-    pytester.makepyfile(test_suite=SUITE)
+    pytester.makepyfile(test_outcomes=OUTCOMES_TEST)
 
     result = pytester.runpytest(
         "--task-timing", "--task-timing-otel", "-n", "2", "-p", "no:benchmark", plugins=[memory]
     )
 
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.assert_outcomes(**OUTCOMES)
     tests = memory.tests()
     finals = final_by_task(pytester.path / "task_timing.tsv")
-    assert len([span for span in memory.spans if span.name in EXPECTED]) == len(EXPECTED)
-    assert {name: span.attributes["tasktiming.result"] for name, span in tests.items()} == EXPECTED  # type: ignore[index]
+    assert len([span for span in memory.spans if span.name in EXPECTED_OUTCOMES]) == len(
+        EXPECTED_OUTCOMES
+    )
+    assert {
+        name: span.attributes["tasktiming.result"] for name, span in tests.items()
+    } == EXPECTED_OUTCOMES  # type: ignore[index]
     assert {span.attributes["tasktiming.worker"] for span in tests.values()} <= {"gw0", "gw1"}  # type: ignore[index]
     for nodeid, span in tests.items():
         assert span.attributes is not None
@@ -197,12 +181,12 @@ def test_the_option_the_ini_key_and_the_otel_variables_switch_export(
 ) -> None:
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    pytester.makepyfile(test_suite=SUITE)
+    pytester.makepyfile(test_outcomes=OUTCOMES_TEST)
     memory = SpansInMemory()
 
     result = pytester.runpytest("--task-timing", *args, plugins=[memory])
 
-    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.assert_outcomes(**OUTCOMES)
     assert bool(memory.tests()) is spans
 
 
@@ -217,9 +201,9 @@ def test_otel_variables_without_recording_change_nothing(
     pytester: pytest.Pytester, memory: SpansInMemory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", DEAD)
-    pytester.makepyfile(test_suite=SUITE)
+    pytester.makepyfile(test_outcomes=OUTCOMES_TEST)
 
-    pytester.runpytest(plugins=[memory]).assert_outcomes(passed=2, failed=1, skipped=1)
+    pytester.runpytest(plugins=[memory]).assert_outcomes(**OUTCOMES)
 
     assert memory.spans == ()
     assert not (pytester.path / "task_timing.tsv").exists()
@@ -229,7 +213,7 @@ def test_without_the_sdk_the_option_is_a_usage_error_and_the_variables_a_header_
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "opentelemetry.exporter.otlp.proto.http.trace_exporter", None)
-    pytester.makepyfile(test_suite=SUITE)
+    pytester.makepyfile(test_outcomes=OUTCOMES_TEST)
 
     by_option = pytester.runpytest("--task-timing", "--task-timing-otel")
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", DEAD)
@@ -237,7 +221,7 @@ def test_without_the_sdk_the_option_is_a_usage_error_and_the_variables_a_header_
 
     assert by_option.ret == pytest.ExitCode.USAGE_ERROR
     by_option.stderr.fnmatch_lines(["*needs the OpenTelemetry SDK: pip install*[otel]*"])
-    by_variable.assert_outcomes(passed=2, failed=1, skipped=1)
+    by_variable.assert_outcomes(**OUTCOMES)
     by_variable.stdout.fnmatch_lines(
         ["tasktiming: no spans: OpenTelemetry export (OTEL_EXPORTER_OTLP_ENDPOINT) needs*"]
     )
