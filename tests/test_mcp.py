@@ -304,10 +304,12 @@ def test_without_the_sdk_the_command_says_what_to_install(
     assert len(error.splitlines()) == 1
 
 
-def test_the_command_line_does_not_import_the_optional_sdks() -> None:
+def test_the_command_line_and_these_modules_import_neither_the_sdks_nor_pytest() -> None:
     code = (
-        "import sys, pytest_tasktiming.cli\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'mcp', 'opentelemetry'}))"
+        "import sys\n"
+        "import pytest_tasktiming.cli, pytest_tasktiming.mcp_server\n"
+        "import pytest_tasktiming.otel, pytest_tasktiming.todo\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'mcp', 'opentelemetry', 'pytest'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
