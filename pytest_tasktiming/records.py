@@ -181,7 +181,15 @@ class LineFormatter:
                 stamp = started if end is None else ended
             else:
                 stamp = self.iso(timestamp)
-            seconds = "" if duration is None else format_duration(duration)
+            if duration is None:
+                seconds = ""
+            else:  # format_duration, inlined
+                digits = str((duration + 500) // 1000)
+                seconds = (
+                    digits[:-6] + "." + digits[-6:]
+                    if len(digits) > 6
+                    else "0." + digits.rjust(6, "0")
+                )
             texts = mode + task_id + task + result
             if "\\" in texts or "\t" in texts or "\n" in texts or "\r" in texts:
                 mode, task_id, task, result = map(escape, (mode, task_id, task, result))  # noqa: PLW2901
