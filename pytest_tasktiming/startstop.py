@@ -4,8 +4,8 @@
 the file and writes the final row, timed from the started row's ``start_time`` (two processes
 share no monotonic clock, so both ends are wall-clock). With a timeout, ``start`` leaves a
 small detached watcher behind: if no final row is in the file by the deadline (the script hung
-or died), the watcher writes one with the result ``timeout``; a later ``stop`` keeps that
-verdict and records the real duration.
+or died), the watcher writes one with the result ``timeout``; a later ``stop`` reports that
+verdict and writes nothing, so the task keeps exactly one final row.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def start(path: str, task: str, *, mode: str = "shell", timeout: float | None = 
 def stop(path: str, task_id: str, *, result: str = "completed") -> Stopped:
     """Write the final row of ``task_id``, lasting from its ``start_time`` until now.
 
-    A task the watcher already marked ``timeout`` stays ``timeout``.
+    A task the watcher already marked ``timeout`` stays ``timeout``; nothing more is written.
 
     :raises UnknownTaskError: when the file has no ``started`` row for ``task_id``, or the
         task already ended (other than by the watcher's timeout).
@@ -76,8 +76,8 @@ def stop(path: str, task_id: str, *, result: str = "completed") -> Stopped:
         raise UnknownTaskError(f"unknown task id {task_id!r}: no started row in {path}")
     if final is not None and final[7] != TIMEOUT:
         raise UnknownTaskError(f"task id {task_id!r} already ended ({final[7]}) in {path}")
-    if final is not None:
-        result = TIMEOUT
+    if final is not None:  # the watcher's timeout row is the final one: one per task
+        return Stopped(started[6], task_id, TIMEOUT, float(final[5] or 0))
     row = _final_row(started, result)
     _write(path, row)
     return Stopped(started[6], task_id, result, (row[5] or 0) / 1e9)

@@ -397,7 +397,9 @@ def test_start_with_a_timeout_records_timeout_when_the_task_is_not_stopped(
     ]
     status, out, _ = run("stop", task_id)  # a late stop keeps the verdict
     assert status == 0
-    assert out.startswith("hangs: timeout after ")
+    assert out.startswith("hangs: timeout after 0.3")
+    assert len(list(read_rows(tsv_path))) == 2
+    assert run("validate")[0] == 0
 
 
 def test_a_task_stopped_in_time_is_left_alone_by_the_watcher(run, tsv_path: Path) -> None:
