@@ -10,6 +10,7 @@ under ``valgrind --tool=cachegrind``: the slope between two suite sizes, so star
     pip install -e ".[test,bench]"
     python benchmarks/pytest_overhead.py                 # 3000 tests, 5 rounds, valgrind
     python benchmarks/pytest_overhead.py --no-valgrind --rounds 7
+    python benchmarks/pytest_overhead.py --no-timing          # instructions only
 
 Plugins are loaded explicitly (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1`` and ``-p``), so every
 configuration pays for exactly the plugin it measures.
@@ -172,7 +173,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--valgrind-tests", type=int, nargs=2, default=(100, 400))
+    # Wide apart: a full garbage collection is ~15M instructions, and which sizes it falls
+    # between moves a narrow slope by tens of thousands per test.
+    parser.add_argument("--valgrind-tests", type=int, nargs=2, default=(300, 1500))
+    parser.add_argument("--no-timing", action="store_true")
     parser.add_argument("--no-valgrind", action="store_true")
     parser.add_argument("--no-xdist", action="store_true")
     options = parser.parse_args()
@@ -181,10 +185,11 @@ def main() -> None:
         out = root / "out"
         out.mkdir()
         suite = make_suite(root, options.tests)
-        print(f"{options.tests} trivial tests, median of {options.rounds} interleaved rounds")
-        medians = timed_rounds(suite, CONFIGS, options.rounds, out)
-        print_times("one process", medians, "bare pytest", options.tests)
-        if not options.no_xdist:
+        if not options.no_timing:
+            print(f"{options.tests} trivial tests, median of {options.rounds} interleaved rounds")
+            medians = timed_rounds(suite, CONFIGS, options.rounds, out)
+            print_times("one process", medians, "bare pytest", options.tests)
+        if not options.no_timing and not options.no_xdist:
             medians = timed_rounds(suite, XDIST_CONFIGS, options.rounds, out)
             print_times("pytest-xdist", medians, "bare pytest -n 2", options.tests)
         if not options.no_valgrind and shutil.which("valgrind"):
