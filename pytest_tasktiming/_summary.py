@@ -50,7 +50,7 @@ def write(
     terminal: pytest.TerminalReporter, recorder: Recorder, failing: list[tuple[str, int]]
 ) -> None:
     """Write the summary: one line with ``-q``, nothing with ``-qq``."""
-    verbosity = terminal.config.get_verbosity()
+    verbosity = terminal.verbosity
     if verbosity < -1:
         return
     stats = recorder.stats

@@ -198,8 +198,9 @@ class Runner:
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, object, object]:
+    # An old-style wrapper: pytest 7.3 with pluggy 1.0 is supported, new-style needs 1.2.
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
         stash = item.stash  # "in" first: Stash.get() raises and catches a KeyError per test
         settings = stash[_ITEM_SETTINGS] if _ITEM_SETTINGS in stash else self.settings  # noqa: SIM401
         running = self.current = _Running(item, settings)
@@ -215,7 +216,7 @@ class Runner:
         if self.recorder is not None:
             self.recorder.start(running.nodeid, settings.mode, running.task, running.start_wall)
         try:
-            return (yield)
+            yield
         finally:
             if not running.finished:  # interrupted before its teardown report
                 _cancel(running.deadline)
