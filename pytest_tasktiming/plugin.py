@@ -232,7 +232,10 @@ class Runner:
             running.finished = True
             if running.deadline is not None:
                 _cancel(running.deadline)
-            payload = self._payload(running, running.final_result(), running.duration)
+            result = running.final_result()
+            # A timed-out test's row shows its whole span: never shorter than its timeout.
+            duration = clock.mono_ns() - running.start_mono if result == TIMEOUT else None
+            payload = self._payload(running, result, duration or running.duration)
             report.task_timing = payload  # type: ignore[attr-defined]
             if running.warnings:
                 self._record_warnings(running)
