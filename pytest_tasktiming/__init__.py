@@ -1,4 +1,8 @@
-"""Time every test and task into an append-only TSV file, stop runaways, catch failure streaks."""
+"""Time every test and task into an append-only TSV file, stop runaways, catch failure streaks.
+
+PYTEST_DONT_REWRITE: the package holds no test asserts, and pytest 9.2 otherwise warns that an
+editable install's plugin was imported before it could be rewritten.
+"""
 
 from __future__ import annotations
 

@@ -160,9 +160,10 @@ class _Values:
 def _ini(config: pytest.Config, name: str) -> object:
     try:
         return config.getini(name)
-    except TypeError:
+    except (TypeError, pytest.UsageError):
         # pytest 9's native [tool.pytest] table type-checks "string" options and refuses
-        # the TOML numbers and booleans we accept (timeout = 3600, task_timing = true).
+        # the TOML numbers and booleans we accept (timeout = 3600, task_timing = true):
+        # 9.0 raises TypeError, 9.2 wraps it in a UsageError.
         return config._inicfg[name].value
 
 
