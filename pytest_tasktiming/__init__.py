@@ -2,30 +2,51 @@
 
 PYTEST_DONT_REWRITE: the package holds no test asserts, and pytest 9.2 otherwise warns that an
 editable install's plugin was imported before it could be rewritten.
+
+Public names are imported on first use (PEP 562): pytest imports this package for its plugin
+in every session, and a session that never enables it should not pay for asyncio, the
+decorators or ``importlib.metadata``.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from .decorators import set_recording, timed, timed_task
-from .exceptions import (
-    FailureLimitExceeded,
-    FormatError,
-    TaskTimeoutError,
-    TaskTimeoutWarning,
-    TaskTimingWarning,
-    WriteFailedError,
-)
-from .records import TaskRow, fold, read_rows
-from .streaks import CommandFailureTracker
-from .timeout import TimeoutEnforcer
-from .writer import AsyncBufferedWriter
+if TYPE_CHECKING:
+    from .decorators import set_recording, timed, timed_task
+    from .exceptions import (
+        FailureLimitExceeded,
+        FormatError,
+        TaskTimeoutError,
+        TaskTimeoutWarning,
+        TaskTimingWarning,
+        WriteFailedError,
+    )
+    from .records import TaskRow, fold, read_rows
+    from .streaks import CommandFailureTracker
+    from .timeout import TimeoutEnforcer
+    from .writer import AsyncBufferedWriter
 
-try:
-    __version__ = version("pytest-tasktiming")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+    __version__: str
+
+_HOMES = {
+    "AsyncBufferedWriter": "writer",
+    "CommandFailureTracker": "streaks",
+    "FailureLimitExceeded": "exceptions",
+    "FormatError": "exceptions",
+    "TaskRow": "records",
+    "TaskTimeoutError": "exceptions",
+    "TaskTimeoutWarning": "exceptions",
+    "TaskTimingWarning": "exceptions",
+    "TimeoutEnforcer": "timeout",
+    "WriteFailedError": "exceptions",
+    "fold": "records",
+    "read_rows": "records",
+    "set_recording": "decorators",
+    "timed": "decorators",
+    "timed_task": "decorators",
+}
 
 __all__ = [
     "AsyncBufferedWriter",
@@ -45,3 +66,27 @@ __all__ = [
     "timed",
     "timed_task",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        value: Any = _version()
+    elif name in _HOMES:
+        value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pytest-tasktiming")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0.0.0"

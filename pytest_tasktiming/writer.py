@@ -22,12 +22,14 @@ import threading
 import weakref
 from collections import deque
 from types import TracebackType
-
-import filelock
+from typing import TYPE_CHECKING
 
 from ._timing import clock
 from .exceptions import WriteFailedError
 from .records import HEADER, LineFormatter, RawRow, TaskRow
+
+if TYPE_CHECKING:
+    import filelock
 
 log = logging.getLogger("pytest_tasktiming")
 
@@ -97,6 +99,8 @@ class AsyncBufferedWriter:
         self._wake_sent = False  # a plain attribute: cheaper to test per row than is_set()
         self._io_lock = threading.Lock()
         self._start_lock = threading.Lock()
+        import filelock  # here, not at import: pytest imports us in sessions that never write
+
         self._file_lock = filelock.FileLock(self.path + ".lock", timeout=self.lock_timeout)
         self._formatter = LineFormatter()
         self._pending: deque[str] = deque()
@@ -241,7 +245,7 @@ class AsyncBufferedWriter:
         count = len(pending)
         try:
             _append(self.path, "".join(pending).encode("utf-8"), self._file_lock, self.fsync)
-        except (OSError, filelock.Timeout) as error:
+        except (OSError, _lock_timeout()) as error:
             self._record_failure(error)
             return
         pending.clear()
@@ -291,11 +295,18 @@ def _now() -> float:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, filelock.Timeout):
+    if isinstance(error, _lock_timeout()):
         return f"lock {error.lock_file} not acquired in time"
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return str(error) or type(error).__name__
+
+
+def _lock_timeout() -> type[filelock.Timeout]:
+    """filelock's timeout error, imported only once something is written."""
+    import filelock
+
+    return filelock.Timeout
 
 
 def _append(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool) -> None:

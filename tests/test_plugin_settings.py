@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -260,3 +262,16 @@ def test_bad_marker_stops_with_one_clear_line(
     result = pytester.runpytest("--task-timing")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"ERROR: {message}"])
+
+
+def test_a_session_that_never_enables_the_plugin_does_not_import_its_machinery() -> None:
+    """pytest imports the plugin in every session: asyncio and filelock wait until used."""
+    code = (
+        "import sys, pytest, pytest_tasktiming.plugin\n"
+        "loaded = {'asyncio', 'filelock', 'pytest_tasktiming.decorators'} & set(sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
