@@ -161,17 +161,21 @@ class LineFormatter:
         """The lines of ``rows``: the writer's hot loop, so ``iso`` is inlined, not called.
 
         A row's timestamp is its start time (``started``) or its end time (final row), so
-        that text is reused rather than formatted again.
+        that text is reused rather than formatted again; so is the start time of the row
+        before, since a task's final row usually follows its ``started`` row.
         """
         second, prefix, out = self._second, self._prefix, []
+        last_start, last_started = -1, ""
         for timestamp, mode, task_id, start, end, duration, task, result in rows:
             if start < 1_000_000_000 or (end is not None and end < 1_000_000_000):
                 started, ended = self.iso(start), "" if end is None else self.iso(end)
             else:
-                digits = str(start)
-                if digits[:-9] != second:
-                    second, prefix = digits[:-9], _second_prefix(int(digits[:-9]))
-                started, ended = prefix + digits[-9:-3] + "+00:00", ""
+                if start != last_start:
+                    digits = str(start)
+                    if digits[:-9] != second:
+                        second, prefix = digits[:-9], _second_prefix(int(digits[:-9]))
+                    last_start, last_started = start, prefix + digits[-9:-3] + "+00:00"
+                started, ended = last_started, ""
                 if end is not None:
                     digits = str(end)
                     if digits[:-9] != second:

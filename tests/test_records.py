@@ -217,11 +217,11 @@ nanoseconds = st.integers(min_value=0, max_value=7_000_000_000 * 10**9)
 def test_the_batch_formatter_agrees_with_datetime_across_seconds(
     times: list[tuple[int, int, bool]],
 ) -> None:
-    rows = [
-        (start + duration if final else start, "m", "id", start,
-         start + duration if final else None, duration if final else None, "t", "r")
-        for start, duration, final in times
-    ]  # fmt: skip
+    rows = []  # each task's started row, then (as recorders write them) often its final row
+    for start, duration, final in times:
+        rows.append((start, "m", "id", start, None, None, "t", "started"))
+        if final:
+            rows.append((start + duration, "m", "id", start, start + duration, duration, "t", "r"))
     for row, line in zip(rows, LineFormatter().lines(rows), strict=True):
         fields = line.split("\t")
         assert fields[0] == reference_iso(row[0])
