@@ -16,7 +16,16 @@ import sys
 from dataclasses import dataclass
 
 from ._timing import clock
-from .records import STARTED, TIMEOUT, RawRow, RowReader, _to_ns, new_task_id, parse_time
+from .records import (
+    STARTED,
+    TIMEOUT,
+    RawRow,
+    RowReader,
+    _to_ns,
+    escape,
+    new_task_id,
+    parse_time,
+)
 from .writer import AsyncBufferedWriter
 
 RESULTS = (
@@ -108,16 +117,50 @@ def _write(path: str, raw: RawRow) -> None:
 
 
 def watch(path: str, task_id: str, deadline_ns: int) -> None:
-    """Sleep until the deadline, then write a ``timeout`` row unless the task has ended."""
+    """Wait for the deadline, then write a ``timeout`` row unless the task has ended.
+
+    Leaves as soon as the task's final row is in the file, so a task stopped in time leaves
+    no process behind for long; each look reads only what was appended since the last.
+    """
     import time
 
-    remaining = deadline_ns - clock.wall_ns()
-    if remaining > 0:
-        time.sleep(remaining / 1e9)
+    offset = 0
+    while (remaining := deadline_ns - clock.wall_ns()) > 0:
+        time.sleep(min(remaining / 1e9, _WATCH_INTERVAL))
+        offset, ended = _ended_since(path, task_id, offset)
+        if ended:
+            return
     if os.path.exists(path):
         started, final = _find(path, task_id)
         if started is not None and final is None:
             _write(path, _final_row(started, TIMEOUT))
+
+
+_WATCH_INTERVAL = 1.0
+"""Seconds between the watcher's looks at the file."""
+
+
+def _ended_since(path: str, task_id: str, offset: int) -> tuple[int, bool]:
+    """Scan the complete lines appended after ``offset`` for a final row of ``task_id``.
+
+    Returns the offset to look from next time and whether the task has ended. A file that
+    shrank (rewritten by ``compact`` or ``validate --repair``) is read again from the start.
+    """
+    try:
+        with open(path, "rb") as stream:
+            if os.fstat(stream.fileno()).st_size < offset:
+                offset = 0
+            stream.seek(offset)
+            data = stream.read()
+    except OSError:
+        return offset, False
+    complete = data[: data.rfind(b"\n") + 1]
+    wanted, started = escape(task_id).encode(), STARTED.encode()
+    for line in complete.splitlines():
+        fields = line.split(b"\t")
+        if len(fields) == 8 and fields[2] == wanted and fields[7] != started:
+            return offset + len(complete), True
+    return offset + len(complete), False
 
 
 _LAUNCHER = (

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import threading
+import time
 from pathlib import Path
 
 import filelock
@@ -423,3 +424,29 @@ def _wait_for_rows(path: Path, count: int) -> list:  # type: ignore[type-arg]
             return rows
         time.sleep(0.05)
     raise AssertionError(f"{path} never reached {count} rows")
+
+
+def test_the_watcher_of_a_task_stopped_in_time_leaves_without_waiting_for_the_deadline(
+    run, tsv_path: Path
+) -> None:
+    task_id = run("start", "quick", "--timeout", "1h")[1].strip()
+    assert _watchers_of(task_id), "start --timeout leaves a watcher"
+    assert run("stop", task_id)[0] == 0
+    deadline = time.monotonic() + 20
+    while _watchers_of(task_id):
+        assert time.monotonic() < deadline, "the watcher outlived its stopped task"
+        threading.Event().wait(0.1)
+    assert [row.result for row in read_rows(tsv_path)] == ["started", "completed"]
+
+
+def _watchers_of(task_id: str) -> list[str]:
+    """The command lines of running processes that watch ``task_id``."""
+    found = []
+    for status in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = status.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if task_id.encode() in argv and any(b"startstop" in arg for arg in argv):
+            found.append(b" ".join(argv).decode(errors="replace"))
+    return found
