@@ -233,21 +233,22 @@ class Runner:
             if running.deadline is not None:
                 _cancel(running.deadline)
             result = running.final_result()
+            span = clock.mono_ns() - running.start_mono
             # A timed-out test's row shows its whole span: never shorter than its timeout.
-            duration = clock.mono_ns() - running.start_mono if result == TIMEOUT else None
-            payload = self._payload(running, result, duration or running.duration)
+            duration = span if result == TIMEOUT else running.duration
+            payload = self._payload(running, result, duration, span)
             report.task_timing = payload  # type: ignore[attr-defined]
             if running.warnings:
                 self._record_warnings(running)
             if self.recorder is not None:
                 self.recorder.finish(report.nodeid, payload)
 
-    def _payload(self, running: _Running, result: str, duration: int) -> dict[str, Any]:
+    def _payload(self, running: _Running, result: str, duration: int, span: int) -> dict[str, Any]:
         """Plain data only: it crosses to the xdist controller inside the report."""
         settings, deadline = running.settings, running.deadline
         return {
             "ns": duration,
-            "span": clock.mono_ns() - running.start_mono,
+            "span": span,
             "result": result,
             "mode": settings.mode,
             "task": running.task,
@@ -298,7 +299,8 @@ class Runner:
             when="call",
             duration=deadline.elapsed,
         )
-        payload = self._payload(running, TIMEOUT, round(deadline.elapsed * 1e9))
+        span = clock.mono_ns() - running.start_mono
+        payload = self._payload(running, TIMEOUT, round(deadline.elapsed * 1e9), span)
         if self.recorder is not None:
             self.recorder.finish(running.nodeid, payload)
         else:  # an xdist worker: xdist sends the report on to the controller
