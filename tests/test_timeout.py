@@ -600,9 +600,23 @@ def test_enforcer_rejects_bad_values_with_a_clear_message(
     assert "\n" not in str(caught.value)
 
 
-def test_check_timeout_reports_progress_warning_and_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def fake_mono(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """A monotonic clock the test moves by hand, seen only by a watchdog of the test's own.
+
+    The process's watchdog must never see fake times: it would go on sleeping towards a
+    deadline computed on them, long after the test, and miss every later deadline.
+    """
     now = [1000.0]
     monkeypatch.setattr(clock, "mono", lambda: now[0])
+    own = _watchdog.Watchdog()
+    monkeypatch.setattr(_watchdog, "watchdog", own)
+    monkeypatch.setattr(timeout, "watchdog", own)
+    return now
+
+
+def test_check_timeout_reports_progress_warning_and_limit(fake_mono: list[float]) -> None:
+    now = fake_mono
     enforcer = TimeoutEnforcer("1h")
     assert enforcer.check_timeout() == (False, "no task started")
     enforcer.start_task("nightly build")
@@ -624,9 +638,8 @@ def test_check_timeout_reports_progress_warning_and_limit(monkeypatch: pytest.Mo
     assert enforcer.check_timeout() == (False, "no task started")
 
 
-def test_check_timeout_when_opted_out_only_warns(monkeypatch: pytest.MonkeyPatch) -> None:
-    now = [1000.0]
-    monkeypatch.setattr(clock, "mono", lambda: now[0])
+def test_check_timeout_when_opted_out_only_warns(fake_mono: list[float]) -> None:
+    now = fake_mono
     enforcer = TimeoutEnforcer(10, opt_out=True)
     enforcer.start_task("lenient")
     now[0] += 12.0
