@@ -46,7 +46,7 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> str:
 
 
 class _FlushMarker:
-    """Queued by ``flush()``; set once every row queued before it is in the file."""
+    """Left by ``flush()``; set once every row queued before it is in the file."""
 
     __slots__ = ("done", "error")
 
@@ -94,9 +94,13 @@ class AsyncBufferedWriter:
 
     def _reset_process_state(self) -> None:
         """Fresh queue, locks and thread: at construction and in a forked child."""
-        self._queue: deque[RawRow | _FlushMarker] = deque()
+        self._queue: deque[RawRow] = deque()
+        # Taken before the queue is drained: every row queued before a flush() is in the batch.
+        self._flush_markers: deque[_FlushMarker] = deque()
         self._wake = threading.Event()
-        self._wake_sent = False  # a plain attribute: cheaper to test per row than is_set()
+        # put() does more than append only once the queue is this long: 0 before the thread
+        # runs and after close(), buffer_size while the thread sleeps, queue_size once woken.
+        self._wake_at = 0
         self._io_lock = threading.Lock()
         self._start_lock = threading.Lock()
         import filelock  # here, not at import: pytest imports us in sessions that never write
@@ -124,22 +128,22 @@ class AsyncBufferedWriter:
     def put(self, raw: RawRow) -> None:
         """Queue a raw row (the recorders' fast path, see ``records.RawRow``)."""
         queue = self._queue
-        if len(queue) >= self.queue_size or self._closed:
-            self._write_through(raw)
-            return
         queue.append(raw)
-        if self._thread is None:
-            self._start()
-        elif len(queue) >= self.buffer_size and not self._wake_sent:
-            self._wake_sent = True
-            self._wake.set()
+        if len(queue) >= self._wake_at:
+            self._after_put()
 
-    def _write_through(self, raw: RawRow) -> None:
-        """Write synchronously, draining the queue first so the order is kept."""
-        if not self._closed:
+    def _after_put(self) -> None:
+        """Start or wake the thread; when closed or full, write the queue synchronously."""
+        if self._closed:
+            self._drain(force=True)
+        elif self._thread is None:
+            self._start()
+        elif len(self._queue) >= self.queue_size:
             self.overflow_writes += 1
-        self._queue.append(raw)
-        self._drain(force=True)
+            self._drain(force=True)
+        elif self._wake_at < self.queue_size:
+            self._wake_at = self.queue_size  # before set(): the thread lowers it once awake
+            self._wake.set()
 
     def flush(self) -> None:
         """Return once every row queued before the call is in the file.
@@ -152,7 +156,7 @@ class AsyncBufferedWriter:
             self._raise_if_pending()
             return
         marker = _FlushMarker()
-        self._queue.append(marker)
+        self._flush_markers.append(marker)
         self._wake.set()
         while not marker.done.wait(0.5):
             if not thread.is_alive():
@@ -173,6 +177,7 @@ class AsyncBufferedWriter:
             if thread is not None and thread is not threading.current_thread():
                 self._wake.set()
                 thread.join()
+            self._wake_at = 0  # from now on put() writes synchronously
         self._drain(force=True)
         self._raise_if_pending()
 
@@ -206,12 +211,14 @@ class AsyncBufferedWriter:
                 thread = threading.Thread(target=self._run, name="tasktiming-writer", daemon=True)
                 thread.start()
                 self._thread = thread
+                self._wake_at = self.buffer_size
 
     def _run(self) -> None:
         while not self._stopping:
             self._wake.wait(self.flush_interval)
-            self._wake_sent = False
             self._wake.clear()
+            if not self._closed:
+                self._wake_at = self.buffer_size
             try:
                 self._drain(force=False)
             except Exception:  # a bug here must not silently stop all recording
@@ -220,19 +227,11 @@ class AsyncBufferedWriter:
     def _drain(self, *, force: bool) -> None:
         """Format everything queued and append it in one write; retry what failed before."""
         with self._io_lock:
-            markers: list[_FlushMarker] = []
-            rows: list[RawRow] = []
+            take_marker = self._flush_markers.popleft
+            markers = [take_marker() for _ in range(len(self._flush_markers))]
+            take_row = self._queue.popleft  # only this lock's holder takes rows: none vanish
+            rows = [take_row() for _ in range(len(self._queue))]
             pending = self._pending
-            popleft = self._queue.popleft
-            while True:
-                try:
-                    item = popleft()
-                except IndexError:
-                    break
-                if isinstance(item, _FlushMarker):
-                    markers.append(item)
-                else:
-                    rows.append(item)
             pending.extend(self._formatter.lines(rows))
             if pending and (force or markers or _now() >= self._retry_at):
                 self._append_pending()
