@@ -17,7 +17,7 @@ from ._timing import clock
 from .exceptions import FailureLimitExceeded, TaskTimeoutError
 from .records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
 from .streaks import CommandFailureTracker
-from .timeout import Deadline, watch
+from .timeout import Deadline, register
 from .writer import AsyncBufferedWriter, _shared, resolve_path, shared_writer
 
 log = logging.getLogger("pytest_tasktiming")
@@ -74,7 +74,7 @@ def writer_for(path: str | None) -> AsyncBufferedWriter:
             path = resolve_path(None)
             _default_file = (raw, path)
     writer = _shared.get(path)  # a stand-in from writer.redirect() is found here too
-    if writer is None or writer.closed:
+    if writer is None or writer._closed:
         writer = shared_writer(path)
     return writer
 
@@ -85,7 +85,17 @@ def writer_for(path: str | None) -> AsyncBufferedWriter:
 class Spec:
     """A task's settings, checked once: the decorator's, or a ``timed`` block's."""
 
-    __slots__ = ("enforce", "max_failures", "mode", "path", "task", "timeout", "warning_threshold")
+    __slots__ = (
+        "enforce",
+        "interrupting",
+        "max_failures",
+        "mode",
+        "path",
+        "task",
+        "timeout",
+        "warning_only",
+        "warning_threshold",
+    )
 
     def __init__(
         self,
@@ -124,6 +134,9 @@ class Spec:
         self.enforce = bool(enforce)
         self.max_failures = max_failures or 0
         self.path = None if path is None else resolve_path(path)
+        # The deadline's options (see timeout.register), built once: enforced, and warn-only.
+        self.interrupting = (self.warning_threshold, self.enforce, None, None, None, None, None)
+        self.warning_only = (self.warning_threshold, False, None, None, None, None, None)
 
 
 Started = tuple[str, AsyncBufferedWriter, "Deadline | None", int, int]
@@ -143,15 +156,12 @@ def begin(spec: Spec, target: Any = None, *, interrupt: bool = True) -> Started:
     # the deadline, so that a task stopped at its timeout never shows a shorter duration.
     start = clock.wall_ns()
     mono = clock.mono_ns()
-    deadline = None
-    if spec.timeout is not None:
-        deadline = watch(
-            spec.task,
-            spec.timeout,
-            warning_threshold=spec.warning_threshold,
-            enforce=spec.enforce and interrupt,
-            target=target,
-        )
+    timeout = spec.timeout
+    if timeout is None:
+        deadline = None
+    else:
+        options = spec.interrupting if interrupt else spec.warning_only
+        deadline = register(spec.task, timeout, target, options)
     writer.put((start, spec.mode, task_id, start, None, None, spec.task, STARTED))
     return task_id, writer, deadline, start, mono
 

@@ -1,14 +1,17 @@
 """The process's one watchdog thread: a heap of every deadline, and what it does when due.
 
 The thread sleeps on a condition variable until the earliest deadline is due: no polling, no
-thread per call. Registering a deadline that is not the earliest is a heap push under a lock
-and wakes nobody; ``Deadline.cancel()`` only marks the deadline, and marked entries leave the
-heap lazily. Each deadline has one entry at a time, for its next stage: the warning, the
-limit, then the last resort.
+thread per call. Registering a deadline that is due no sooner than the thread wakes anyway
+takes no lock and wakes nobody: it is appended to ``incoming``, which the thread (or, past
+``_MERGE_AT`` entries, the registering caller) moves into the heap, dropping the deadlines
+cancelled meanwhile, as nearly all are. ``Deadline.cancel()`` only marks the deadline. Each
+deadline has one entry at a time, for its next stage: the warning, the limit, then the last
+resort.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import heapq
 import itertools
@@ -42,6 +45,8 @@ _WARN, _LIMIT, _STUCK, _DONE = range(4)
 _STAGES = 3
 _WARNED, _EXPIRED, _TIMED_OUT, _STUCK_FLAG, _FIRING = 4, 8, 16, 32, 64
 _MIN_COMPACT = 1024
+_MERGE_AT = 256
+_NEVER = float("inf")
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _heappush = heapq.heappush
 
@@ -57,51 +62,76 @@ class Watchdog:
         self.lock = threading.Lock()
         self.wakeup = threading.Condition(self.lock)
         self.heap: list[tuple[float, int, Deadline]] = []
+        self.incoming: collections.deque[tuple[float, int, Deadline]] = collections.deque()
         self.order = itertools.count()  # breaks ties, so deadlines are never compared
-        self.compact_at = _MIN_COMPACT
+        self.merged = 0  # entries moved or dropped since the heap was last compacted
+        # When the thread wakes next (infinity: it is not running, or sleeps without end).
+        self.wakes_at = _NEVER
+        # The earliest due time among cancelled deadlines dropped: the thread wakes then
+        # anyway, so that the next deadlines, due a little later, need not wake it.
+        self.horizon = _NEVER
         self.thread: threading.Thread | None = None
 
     def add(self, when: float, deadline: Deadline) -> None:
-        entry = (when, next(self.order), deadline)
-        lock = self.lock
-        lock.acquire()  # not `with`: its __exit__ call costs as much as the push
-        try:
-            heap = self.heap
-            _heappush(heap, entry)
-            if heap[0] is entry:  # the new earliest: the thread must sleep less
+        """Register ``deadline``'s next stage, due at ``when`` (``clock.mono()`` seconds)."""
+        incoming = self.incoming
+        incoming.append((when, next(self.order), deadline))
+        # After the append, as _run publishes wakes_at before it last looks at incoming:
+        # either it sees this entry, or this sees the time it will sleep until.
+        if when < self.wakes_at or len(incoming) >= _MERGE_AT:
+            with self.lock:
+                self._merge()
                 if self.thread is None:
                     self.thread = threading.Thread(
                         target=self._run, name="tasktiming-watchdog", daemon=True
                     )
                     self.thread.start()
-                self.wakeup.notify()
-            elif len(heap) >= self.compact_at:
-                self._compact()
-        finally:
-            lock.release()
+                elif self.heap and self.heap[0][0] < self.wakes_at:
+                    self.wakeup.notify()
+
+    def _merge(self) -> None:
+        """Move ``incoming`` into the heap (under the lock), dropping cancelled deadlines."""
+        take = self.incoming.popleft
+        heap = self.heap
+        count = len(self.incoming)
+        for _ in range(count):
+            entry = take()
+            if not entry[2].cancelled:
+                _heappush(heap, entry)
+            elif entry[0] < self.horizon:
+                self.horizon = entry[0]
+        self.merged += count
+        if self.merged >= max(_MIN_COMPACT, len(heap)):
+            self._compact()
 
     def _compact(self) -> None:
-        """Drop cancelled entries; amortised O(1) per add, and bounds the heap's size."""
+        """Drop entries cancelled in the heap: amortised O(1) per add, and bounds its size."""
         self.heap = [entry for entry in self.heap if not entry[2].cancelled]
         heapq.heapify(self.heap)
-        self.compact_at = max(_MIN_COMPACT, 2 * len(self.heap))
+        self.merged = 0
 
     def _run(self) -> None:
         with self.lock:
             while True:
+                self._merge()
                 heap = self.heap
                 now = clock.mono()
                 due = []
-                # Cancelled entries not yet due stay: popping them would empty the heap and
-                # make every next add() the earliest, waking this thread each time.
                 while heap and heap[0][0] <= now:
                     deadline = heapq.heappop(heap)[2]
                     if not deadline.cancelled:
                         due.append(deadline)
                 if not due:
-                    wait = min(heap[0][0] - now, threading.TIMEOUT_MAX) if heap else None
-                    self.wakeup.wait(wait)
+                    if self.horizon <= now:
+                        self.horizon = _NEVER
+                    wake = min(heap[0][0], self.horizon) if heap else self.horizon
+                    self.wakes_at = wake
+                    if not self.incoming:  # see add()
+                        self.wakeup.wait(
+                            None if wake == _NEVER else min(wake - now, threading.TIMEOUT_MAX)
+                        )
                     continue
+                self.wakes_at = -_NEVER  # acting: every add() takes the lock, then notifies
                 self.lock.release()  # callbacks may watch() or cancel()
                 try:
                     for deadline in due:

@@ -279,30 +279,45 @@ def watch(
         raise ValueError(f"invalid warning_threshold {warning_threshold!r}: expected 0 < x <= 1")
     if grace is not None and not grace >= 0.0:
         raise ValueError(f"invalid grace {grace!r}: expected seconds >= 0")
+    options = (warning_threshold, enforce, on_warning, on_timeout, on_stuck, grace, exit_on_stuck)
+    return register(task, timeout, target, options)
+
+
+def register(
+    task: str,
+    timeout: float | None,
+    target: threading.Thread | asyncio.Task[Any] | None,
+    options: tuple[
+        float, bool, _Callback | None, _Callback | None, _Callback | None, float | None, bool | None
+    ],
+) -> Deadline:
+    """``watch()`` with its options already checked, in ``Deadline._options``'s order.
+
+    The decorators check a task's settings once, at decoration, and build ``options`` once,
+    so a call pays for neither.
+    """
     ident: int | None
     if target is None or target is threading.current_thread():
         target, ident = None, _get_ident()
     elif isinstance(target, threading.Thread):
         ident = target.ident
     else:
-        ident = threading.get_ident()
+        ident = _get_ident()
     deadline = _new(Deadline)
     deadline.task = task
     deadline.timeout = timeout or None
     deadline.target = target
     deadline.thread_ident = ident
-    deadline._options = (
-        warning_threshold, enforce, on_warning, on_timeout, on_stuck, grace, exit_on_stuck
-    )  # fmt: skip
+    deadline._options = options
     deadline.cancelled = False
     deadline._state = _WARN
-    deadline.started = clock.mono()
+    deadline.started = started = clock.mono()
     if timeout:
         if target is not None and not isinstance(target, threading.Thread):
             deadline._cancelling = getattr(target, "cancelling", _zero)()
-        elif enforce and not _interrupt.installed and ident == _interrupt.main_ident:
+        elif options[1] and not _interrupt.installed and ident == _interrupt.main_ident:
             _interrupt.install_handler()
-        watchdog.add(deadline.started + timeout * warning_threshold, deadline)
+        watchdog.add(started + timeout * options[0], deadline)
     return deadline
 
 

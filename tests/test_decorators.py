@@ -954,7 +954,7 @@ def test_a_timeout_landing_just_as_the_call_returns_is_its_outcome(
         def translate(self, error: BaseException) -> TaskTimeoutError | None:
             return error if isinstance(error, TaskTimeoutError) else None
 
-    monkeypatch.setattr(_run, "watch", lambda *args, **kwargs: LandsInCancel())
+    monkeypatch.setattr(_run, "register", lambda *args, **kwargs: LandsInCancel())
 
     @timed_task(name="racy", timeout=0.1)
     def racy() -> str:

@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
+from waiting import wait_until
 
 from pytest_tasktiming import _interrupt, _watchdog, timeout
 from pytest_tasktiming._timing import clock
@@ -379,17 +380,41 @@ def test_cancelled_deadlines_do_not_pile_up_in_the_heap() -> None:
     assert len(_watchdog.watchdog.heap) <= 2 * _watchdog._MIN_COMPACT
 
 
+def test_a_short_deadline_after_many_long_ones_still_fires() -> None:
+    for n in range(2_000):  # the watchdog learns of these lazily, and sleeps past them all
+        watch(f"long {n}", 3600, on_warning=quiet).cancel()
+    warned = threading.Event()
+    with watch("short", 0.1, enforce=False, on_warning=lambda _: warned.set()):
+        assert warned.wait(5), "the short deadline's warning never came"
+
+
 def test_only_a_new_earliest_deadline_wakes_the_watchdog() -> None:
     watchdog = _watchdog.Watchdog()
-    watchdog.thread = threading.current_thread()  # a stand-in: start no second thread
     wakeups: list[str] = []
-    watchdog.wakeup.notify = lambda n=1: wakeups.append(task)  # type: ignore[method-assign]
-    for task, when in [("first", 100.0), ("later", 200.0), ("later still", 300.0)]:
-        watchdog.add(when, watch(task, None))
-    assert wakeups == ["first"]
+    notify = watchdog.wakeup.notify
+
+    def counted(n: int = 1) -> None:
+        wakeups.append(task)
+        notify(n)
+
+    watchdog.wakeup.notify = counted  # type: ignore[method-assign]
+    now = clock.mono()
+    deadlines = {task: watch(task, None) for task in ("first", "later", "later still", "earlier")}
+    task = "first"
+    watchdog.add(now + 100, deadlines[task])  # starts the thread, which sleeps until then
+    assert watchdog.thread is not None
+    watchdog.thread.name = "a test's own watchdog"  # not the process's, in stack dumps
+    wait_until(lambda: watchdog.wakes_at == now + 100)
+    for task, delay in [("later", 200), ("later still", 300)]:
+        watchdog.add(now + delay, deadlines[task])
+    assert wakeups == []
     task = "earlier"
-    watchdog.add(50.0, watch(task, None))
-    assert wakeups == ["first", "earlier"]
+    watchdog.add(now + 50, deadlines[task])
+    assert wakeups == ["earlier"]
+    wait_until(lambda: watchdog.wakes_at == now + 50)
+    assert sorted(entry[2].task for entry in watchdog.heap) == sorted(deadlines)
+    for deadline in deadlines.values():
+        deadline.cancel()
 
 
 def test_watchdog_is_restarted_in_a_forked_child() -> None:

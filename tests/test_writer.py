@@ -11,11 +11,11 @@ import sys
 import textwrap
 import threading
 import warnings
-from collections.abc import Callable
 from pathlib import Path
 
 import filelock
 import pytest
+from waiting import wait_until
 
 from pytest_tasktiming import AsyncBufferedWriter, WriteFailedError, read_rows
 from pytest_tasktiming import writer as writer_module
@@ -30,15 +30,6 @@ def raw(task: str, result: str = "completed") -> RawRow:
 
 def tasks_in(path: Path) -> list[str]:
     return [row.task for row in read_rows(path)]
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait for a condition another thread makes true (not a sleep standing in for one)."""
-    event = threading.Event()
-    deadline = clock.mono() + timeout
-    while not condition():
-        assert clock.mono() < deadline, "condition not reached in time"
-        event.wait(0.005)
 
 
 def run_python(code: str, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
