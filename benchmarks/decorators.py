@@ -8,7 +8,9 @@ and with a timeout; ``with timed()``; the runtime off switch and ``TASK_TIMING=0
 ``FunctionWrapper`` around the same recording, to decide whether wrapt belongs on the hot path;
 and the floor, two clock reads and a queue append. Every contender's background work (our
 writer's formatting and appending, the log listener, the span processor) is counted: the
-clock stops once everything is flushed. Then the recording's hot path, piece by piece.
+clock stops once everything is flushed. Then the recording's hot path, piece by piece, and its
+stages: the caller's side alone (rows queued, never written) beside the same inlined to the
+bone, then formatting the lines and writing them.
 
 Run: ``pip install -e ".[bench]" && python benchmarks/decorators.py``
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import itertools
 import logging
 import logging.handlers
 import os
@@ -33,7 +36,7 @@ import wrapt
 from pytest_tasktiming import _task_run as _run
 from pytest_tasktiming import set_recording, timed, timed_task
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.records import STARTED, new_task_id
+from pytest_tasktiming.records import STARTED, LineFormatter, new_task_id
 from pytest_tasktiming.timeout import watch
 from pytest_tasktiming.writer import flush_all, shared_writer
 
@@ -292,6 +295,63 @@ def hot_path(calls: int) -> None:
         print(f"{'LineFormatter.line(row), writer thread':38} {best:>8.3f} us  (x2 rows per call)")
 
 
+def inlined_caller(rows: collections.deque[Any]) -> Callable[[], int]:
+    """The least a recorded call must do in its caller, inlined: no function calls."""
+    prefix, counter = "0123456789ab", itertools.count(1)
+    environ: Any = getattr(os.environ, "_data", os.environ)
+    key = next(iter(environ))  # any key: the lookup is what costs
+    wall, mono, append = time.time_ns, time.perf_counter_ns, rows.append
+
+    def wrapper() -> int:
+        task_id = f"{prefix}-{next(counter)}"
+        environ.get(key)
+        start, started = wall(), mono()
+        append((start, "code", task_id, start, None, None, "work", STARTED))
+        value = work()
+        duration = mono() - started
+        end = start + duration
+        append((end, "code", task_id, start, end, duration, "work", "completed"))
+        return value
+
+    return wrapper
+
+
+def stages(calls: int) -> None:
+    """A recorded call's cost split into the caller's side and each step of the writer's."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.environ["TASK_TIMING_FILE"] = os.path.join(folder, "bench.tsv")
+        decorated_work = timed_task(timeout=None)(work)
+        decorated_work()
+        flush_all()
+        writer = shared_writer()
+        rows: collections.deque[Any] = collections.deque()
+        writer.put = rows.append  # type: ignore[method-assign]  # the caller's side alone
+        contenders = {
+            "caller's side of @timed_task(timeout=None)": decorated_work,
+            "floor: the same inlined, no calls": inlined_caller(rows),
+        }
+        per_call = {name: [] for name in [*contenders, "format 2 lines", "join+encode+write"]}
+        for _ in range(5):
+            for name, call in contenders.items():
+                rows.clear()
+                cpu = time.process_time_ns()
+                for _ in range(calls):
+                    call()
+                per_call[name].append(time.process_time_ns() - cpu)
+            batch = list(rows)  # the inlined caller's rows: as many, as cold
+            cpu = time.process_time_ns()
+            lines = LineFormatter().lines(batch)
+            per_call["format 2 lines"].append(time.process_time_ns() - cpu)
+            cpu = time.process_time_ns()
+            with open(os.path.join(folder, "stage.tsv"), "ab") as out:
+                out.write("".join(lines).encode())
+            per_call["join+encode+write"].append(time.process_time_ns() - cpu)
+        del writer.put
+    print(f"\nstages of a recorded call, {calls:,} calls, median of 5 (CPU)\n")
+    for name, samples in per_call.items():
+        print(f"{name:44} {statistics.median(samples) / calls / 1000:>8.3f} us")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=50_000)
@@ -302,6 +362,7 @@ def main() -> None:
     compare(args.calls, args.repeats, args.only)
     if not args.no_pieces:
         hot_path(args.calls)
+        stages(args.calls)
 
 
 if __name__ == "__main__":
