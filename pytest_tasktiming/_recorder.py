@@ -174,7 +174,8 @@ class Recorder:
             print(f"tasktiming: {error}", file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        failing = _history.failing_streaks(self.settings.path, self.stats.tasks)
+        candidates = self.stats.streak_candidates
+        failing = _history.failing_streaks(self.settings.path, candidates) if candidates else []
         _summary.write(terminalreporter, self, failing)
 
 

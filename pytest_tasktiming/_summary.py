@@ -24,7 +24,7 @@ _SHOWN_NS = 5_000_000  # like --durations, tests under 5 ms are not worth a line
 class SessionStats:
     """What the summary needs, tallied per final row in constant time."""
 
-    __slots__ = ("over_threshold", "results", "rows", "slowest", "tasks", "timeouts")
+    __slots__ = ("over_threshold", "results", "rows", "slowest", "streak_candidates", "timeouts")
 
     def __init__(self) -> None:
         self.rows = 0
@@ -32,12 +32,15 @@ class SessionStats:
         self.slowest: list[tuple[int, str]] = []  # a min-heap of the SLOWEST largest
         self.over_threshold: list[tuple[str, int, float]] = []
         self.timeouts: list[tuple[str, int]] = []
-        self.tasks: set[str] = set()
+        # The tests whose history may end in a failure streak: those that failed now, or were
+        # skipped (which neither extends nor ends one). Without any, the file is not read.
+        self.streak_candidates: set[str] = set()
 
     def add(self, task: str, result: str, duration: int) -> None:
         """Count one test's final row."""
-        self.tasks.add(task)
         self.results[result] += 1
+        if result in FAILING or result == "skipped":
+            self.streak_candidates.add(task)
         if len(self.slowest) < SLOWEST:
             heapq.heappush(self.slowest, (duration, task))
         elif duration > self.slowest[0][0]:

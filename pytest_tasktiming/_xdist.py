@@ -140,6 +140,8 @@ def stable_nodeid(nodeid: str) -> str:
     The suffix follows the test's own id, which for a parametrized test ends in ``]``; an ``@``
     inside the brackets is part of the parameters and stays.
     """
+    if "@" not in nodeid:
+        return nodeid
     head, at, group = nodeid.rpartition("@")
     if at and "]" not in group and "::" not in group and "/" not in group:
         return head

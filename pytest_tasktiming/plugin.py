@@ -12,7 +12,6 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Generator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +23,7 @@ from ._timing import clock
 from .exceptions import TaskTimeoutError, TaskTimeoutWarning
 from .records import TIMEOUT
 from .settings import ENV_FILE, MARKER, MARKER_HELP, Settings, add_options
-from .timeout import Deadline, watch
+from .timeout import Deadline, register
 
 if TYPE_CHECKING:
     from _pytest.nodes import Node  # the common base of items and collectors
@@ -171,6 +170,7 @@ class Runner:
         self.current: _Running | None = None
         self.relay: _xdist.WorkerRelay | None = None
         self.recorder: Recorder | None = None  # set when this process writes the file
+        self._options = self._deadline_options(settings)
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
         self._stderr = os.dup(2)
         config.add_cleanup(lambda: os.close(self._stderr))
@@ -198,34 +198,40 @@ class Runner:
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 
-    # An old-style wrapper: pytest 7.3 with pluggy 1.0 is supported, new-style needs 1.2.
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, None, None]:
+    def _deadline_options(self, settings: Settings) -> tuple[Any, ...]:
+        """The options of a test's deadline (see ``timeout.register``)."""
+        return (
+            settings.warning_threshold, settings.enforce, self._on_warning, None,
+            self._on_stuck, None, self.exit_on_stuck,
+        )  # fmt: skip
+
+    # Not a wrapper: a plain implementation called first costs a fraction of one. The test
+    # ends with its teardown report; sessionfinish cancels the deadline of one interrupted.
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
         stash = item.stash  # "in" first: Stash.get() raises and catches a KeyError per test
-        settings = stash[_ITEM_SETTINGS] if _ITEM_SETTINGS in stash else self.settings  # noqa: SIM401
+        if _ITEM_SETTINGS in stash:
+            settings = stash[_ITEM_SETTINGS]
+            options = self._deadline_options(settings)
+        else:
+            settings, options = self.settings, self._options
         running = self.current = _Running(item, settings)
-        running.deadline = watch(
-            running.task,
-            settings.timeout,
-            warning_threshold=settings.warning_threshold,
-            enforce=settings.enforce,
-            on_warning=self._on_warning,
-            on_stuck=self._on_stuck,
-            exit_on_stuck=self.exit_on_stuck,
-        )
+        running.deadline = register(running.task, settings.timeout, None, options)
         if self.recorder is not None:
             self.recorder.start(running.nodeid, settings.mode, running.task, running.start_wall)
-        try:
-            yield
-        finally:
-            if not running.finished:  # interrupted before its teardown report
-                _cancel(running.deadline)
-            self.current = None
+
+    def pytest_sessionfinish(self) -> None:
+        running = self.current
+        if running is not None and not running.finished and running.deadline is not None:
+            _cancel(running.deadline)  # interrupted before its teardown report
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         running = self.current
-        if running is None or running.nodeid != report.nodeid or running.finished:
+        if running is None or running.finished:
+            return
+        # pytest's own reports share the item's location tuple: no node id string to build.
+        if report.location is not running.item.location and report.nodeid != running.nodeid:
             return
         running.record(report)
         if report.when == "teardown":
@@ -237,11 +243,12 @@ class Runner:
             # A timed-out test's row shows its whole span: never shorter than its timeout.
             duration = span if result == TIMEOUT else running.duration
             payload = self._payload(running, result, duration, span)
-            report.task_timing = payload  # type: ignore[attr-defined]
             if running.warnings:
                 self._record_warnings(running)
             if self.recorder is not None:
-                self.recorder.finish(report.nodeid, payload)
+                self.recorder.finish(running.nodeid, payload)
+            else:  # an xdist worker: the report takes it to the controller
+                report.task_timing = payload  # type: ignore[attr-defined]
 
     def _payload(self, running: _Running, result: str, duration: int, span: int) -> dict[str, Any]:
         """Plain data only: it crosses to the xdist controller inside the report."""

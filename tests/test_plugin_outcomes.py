@@ -17,7 +17,7 @@ from plugin_helpers import (
     rows_of,
 )
 
-from pytest_tasktiming import fold, read_rows
+from pytest_tasktiming import _watchdog, fold, read_rows
 
 
 @pytest.fixture(autouse=True)
@@ -163,6 +163,18 @@ def test_interrupted_run_leaves_the_running_test_started_and_earlier_rows_writte
     assert tasks["test_first"].result == "passed"
     assert tasks["test_interrupted"].result == "started"
     assert "test_never_reached" not in tasks
+
+
+def test_an_interrupted_tests_deadline_does_not_outlive_the_session(
+    pytester: pytest.Pytester,
+) -> None:
+    """In a process that goes on (here: pytester's), it must not fire an hour later."""
+    pytester.makepyfile("import pytest\n\ndef test_interrupted():\n    pytest.exit('stop')\n")
+    result = pytester.runpytest("--task-timing")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    queued = [*_watchdog.watchdog.heap, *_watchdog.watchdog.incoming]
+    live = [entry[2].task for entry in queued if not entry[2].cancelled]
+    assert not [task for task in live if task.endswith("test_interrupted")]
 
 
 def test_code_timed_inside_tests_writes_to_the_sessions_file(pytester: pytest.Pytester) -> None:
