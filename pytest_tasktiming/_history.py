@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Set
 
-from ._summary import FAILING
 from ._xdist import stable_nodeid
 from .exceptions import FormatError
-from .records import STARTED, RowReader
+from .records import FAILING, STARTED, RowReader
 
 MIN_RUNS = 3
 

@@ -20,7 +20,7 @@ from . import _history, _summary
 from ._timing import clock
 from ._xdist import ControllerHooks, stop_session
 from .exceptions import WriteFailedError
-from .records import STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
+from .records import FAILING, STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
 from .settings import Settings
 from .writer import AsyncBufferedWriter, redirect
 
@@ -136,7 +136,7 @@ class Recorder:
         # lets the writer reuse that text instead of reading the clock and formatting again.
         self._put((end, mode, started.task_id, start, end, duration, task, result))
         self.stats.add(task, result, duration)
-        if result in _summary.FAILING:
+        if result in FAILING:
             self.streak.append(task)
         elif result != "skipped":
             self.streak.clear()

@@ -10,13 +10,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .records import TIMEOUT
+from .records import FAILING, TIMEOUT
 
 if TYPE_CHECKING:
     from ._recorder import Recorder
 
-FAILING = frozenset({"failed", "error", TIMEOUT})
-"""Results that extend a failure streak; ``skipped`` leaves it alone, the rest end it."""
 SLOWEST = 5
 _SHOWN_NS = 5_000_000  # like --durations, tests under 5 ms are not worth a line
 

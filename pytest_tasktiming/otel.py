@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from ._timing import clock
-from .records import TaskRow, _to_ns
-from .report import FAILING
+from .records import FAILING, TaskRow, _to_ns
 
 if TYPE_CHECKING:
     import pytest

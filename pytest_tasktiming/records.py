@@ -26,6 +26,8 @@ COMPLETED = "completed"
 FAILED = "failed"
 TIMEOUT = "timeout"
 RECOVERED = "recovered"
+FAILING = frozenset({FAILED, TIMEOUT, "error"})
+"""Final results that are failures (``error``: a test's setup or teardown failed)."""
 
 UTC = _dt.timezone.utc
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)

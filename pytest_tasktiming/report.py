@@ -19,12 +19,10 @@ from typing import IO
 from ._durations import parse_seconds
 from ._timing import clock
 from .exceptions import FormatError
-from .records import STARTED, UTC, RowReader, _parse_named
+from .records import FAILING, STARTED, UTC, RowReader, _parse_named
 from .tabular import Column, Value
 
 GROUPINGS = ("task", "mode", "run")
-FAILING = frozenset({"failed", "timeout", "error"})
-"""Results that extend a failure streak; any other final result ends it."""
 
 SPILL_AT = 1 << 20
 """Durations held in memory (8 MiB) before they are written to the temporary file."""
