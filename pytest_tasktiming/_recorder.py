@@ -18,7 +18,7 @@ import pytest
 
 from . import _history, _summary
 from ._timing import clock
-from ._xdist import ControllerHooks, stop_session
+from ._xdist import ControllerHooks, stable_nodeid, stop_session
 from .exceptions import WriteFailedError
 from .records import FAILING, STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
 from .settings import Settings
@@ -31,6 +31,15 @@ SESSION_FLUSH = 0.5
 """Seconds a row may wait at most: a killed run loses no more than that."""
 _UTC = _dt.timezone.utc
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+
+
+Payload = tuple[int, int, int, str, "dict[str, Any] | None"]
+"""What the runner tells of a finished test: (duration, span, start_wall, result, extras).
+
+Durations in nanoseconds; ``start_wall`` on the runner's wall clock; ``extras`` None, or any
+of ``mode`` and ``task`` (a marker's), ``warned`` (the timeout whose threshold the test passed)
+and ``rows`` (of decorated code, from an xdist worker). See ``plugin.Runner._payload``.
+"""
 
 
 @dataclass(slots=True)
@@ -82,21 +91,28 @@ class Recorder:
         started = self._pending[nodeid] = _Started(new_task_id(), wall, clock.mono_ns(), mode, task)
         self._put((wall, mode, started.task_id, wall, None, None, task, STARTED))
 
-    def finish(self, nodeid: str, payload: dict[str, Any], worker: str = "") -> None:
-        """Write a test's final row from the runner's payload (see ``plugin.Runner``)."""
-        duration: int = payload["ns"]
+    def finish(self, nodeid: str, payload: Payload, worker: str = "") -> None:
+        """Write a test's final row from the runner's payload (see ``Payload``)."""
+        duration, span, start_wall, result, extras = payload
         started = self._pending.pop(nodeid, None)
         if started is None:  # no start seen (a plugin re-running the test): no started row
             now = clock.wall_ns()
-            started = _Started(new_task_id(), now - duration, 0, payload["mode"], payload["task"])
-        task, result = payload["task"], payload["result"]
-        self._finish(started, duration, payload["span"], result, mode=payload["mode"], task=task)
-        if payload["warned"] and result != TIMEOUT:
-            self.stats.over_threshold.append((task, duration, payload["timeout"]))
+            started = _Started(
+                new_task_id(), now - duration, 0, self.settings.mode, stable_nodeid(nodeid)
+            )
+        mode, task = started.mode, started.task
+        if extras is not None:
+            mode, task = extras.get("mode", mode), extras.get("task", task)
+        self._finish(started, duration, span, result, mode=mode, task=task)
         if worker:  # the worker's wall clock, moved onto ours by this test's start
-            self._offsets[worker] = started.wall_ns - payload["start_wall"]
-        if payload["rows"]:
-            self.relay(payload["rows"], worker)
+            self._offsets[worker] = started.wall_ns - start_wall
+        if extras is None:
+            return
+        timeout = extras.get("warned")
+        if timeout is not None and result != TIMEOUT:
+            self.stats.over_threshold.append((task, duration, timeout))
+        if extras.get("rows"):
+            self.relay(extras["rows"], worker)
 
     def finish_crashed(self, nodeid: str, reason: str) -> None:
         """Write the final row of a test whose worker died while running it."""

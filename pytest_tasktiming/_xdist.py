@@ -17,7 +17,7 @@ from ._timing import clock
 from .records import RawRow
 
 if TYPE_CHECKING:
-    from ._recorder import Recorder
+    from ._recorder import Payload, Recorder
 
 PATH_KEY = "tasktiming_path"
 ROWS_KEY = "tasktiming_rows"
@@ -108,7 +108,7 @@ class ControllerHooks:
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        payload: dict[str, Any] | None = getattr(report, "task_timing", None)
+        payload: Payload | None = getattr(report, "task_timing", None)
         if payload is not None:
             self.recorder.finish(report.nodeid, payload, worker_id(getattr(report, "node", None)))
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from . import _xdist, hookspecs, otel
-from ._recorder import Recorder
+from ._recorder import Payload, Recorder
 from ._timing import clock
 from .exceptions import TaskTimeoutError, TaskTimeoutWarning
 from .records import TIMEOUT
@@ -250,20 +250,24 @@ class Runner:
             else:  # an xdist worker: the report takes it to the controller
                 report.task_timing = payload  # type: ignore[attr-defined]
 
-    def _payload(self, running: _Running, result: str, duration: int, span: int) -> dict[str, Any]:
-        """Plain data only: it crosses to the xdist controller inside the report."""
+    def _payload(self, running: _Running, result: str, duration: int, span: int) -> Payload:
+        """Plain data, and little of it: xdist serialises it into every test's last report.
+
+        Only a test with a mode or task of its own (a marker), past its warning threshold,
+        or with rows of decorated code to send has extras (a dict with ``mode`` and ``task``,
+        ``warned``: its timeout, ``rows``); a test without sends five scalars.
+        """
         settings, deadline = running.settings, running.deadline
-        return {
-            "ns": duration,
-            "span": span,
-            "result": result,
-            "mode": settings.mode,
-            "task": running.task,
-            "start_wall": running.start_wall,
-            "timeout": settings.timeout,
-            "warned": deadline is not None and deadline.warned,
-            "rows": self.relay.collector.take() if self.relay is not None else None,
-        }
+        extras: dict[str, Any] = {}
+        if settings is not self.settings:
+            extras["mode"], extras["task"] = settings.mode, running.task
+        if deadline is not None and deadline.warned:
+            extras["warned"] = settings.timeout
+        if self.relay is not None:
+            rows = self.relay.collector.take()
+            if rows:
+                extras["rows"] = rows
+        return duration, span, running.start_wall, result, extras or None
 
     # --- the watchdog's callbacks (in its thread) --------------------------------------------
 
