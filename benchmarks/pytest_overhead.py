@@ -90,6 +90,8 @@ def environment(out: Path) -> dict[str, str]:
         **os.environ,
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "TASK_TIMING_FILE": str(out / "task_timing.tsv"),
+        # String hashing is salted per process; the salt moves instruction counts by ~5k.
+        "PYTHONHASHSEED": "0",
     }
 
 
