@@ -57,6 +57,16 @@ def test_a_full_buffer_is_written_without_a_flush(tmp_path: Path) -> None:
         wait_until(lambda: path.exists() and path.read_text().count("\n") == 4)
 
 
+def test_every_full_buffer_wakes_the_writer_not_only_the_first(tmp_path: Path) -> None:
+    path = tmp_path / "t.tsv"
+    with AsyncBufferedWriter(path, buffer_size=3, flush_interval=60) as writer:
+        for batch in range(3):
+            for index in range(3):
+                writer.put(raw(f"t{batch}.{index}"))
+            lines = 1 + 3 * (batch + 1)
+            wait_until(lambda: path.exists() and path.read_text().count("\n") == lines)  # noqa: B023
+
+
 def test_a_lone_row_is_written_after_the_flush_interval(tmp_path: Path) -> None:
     path = tmp_path / "t.tsv"
     with AsyncBufferedWriter(path, buffer_size=1000, flush_interval=0.05) as writer:
