@@ -131,7 +131,7 @@ class Watchdog:
                             None if wake == _NEVER else min(wake - now, threading.TIMEOUT_MAX)
                         )
                     continue
-                self.wakes_at = -_NEVER  # acting: every add() takes the lock, then notifies
+                self.wakes_at = -_NEVER  # acting: it merges before it sleeps, so wake nobody
                 self.lock.release()  # callbacks may watch() or cancel()
                 try:
                     for deadline in due:
