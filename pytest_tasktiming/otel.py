@@ -222,19 +222,20 @@ class SpanPlugin:
         self._report: Any = None  # the report being recorded: its node id and worker
         self._closed = False
 
-    @hookimpl(wrapper=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, None, None]:
-        return (yield from self._recording(report))
+    # Old-style wrappers: pluggy 1.0, the declared minimum, has no ``wrapper=True``.
+    @hookimpl(hookwrapper=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> Generator[None, Any, None]:
+        yield from self._recording(report)
 
-    @hookimpl(wrapper=True, optionalhook=True)
-    def pytest_handlecrashitem(self, report: pytest.TestReport) -> Generator[None, None, None]:
-        return (yield from self._recording(report))
+    @hookimpl(hookwrapper=True, optionalhook=True)
+    def pytest_handlecrashitem(self, report: pytest.TestReport) -> Generator[None, Any, None]:
+        yield from self._recording(report)
 
-    def _recording(self, report: pytest.TestReport) -> Generator[None, None, None]:
+    def _recording(self, report: pytest.TestReport) -> Generator[None, Any, None]:
         """Around the hooks in which the recorder writes a test's final row."""
         self._report = report
         try:
-            return (yield)
+            yield
         finally:
             self._report = None
 

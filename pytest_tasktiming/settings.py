@@ -152,19 +152,21 @@ class _Values:
             flag = "--" + name.replace("_", "-")
             return _checked(parse, option, f"command line option {flag}")
         value = _ini(self.config, name)
-        if value is None or value == "":
+        if value is None:
             return default
         return _checked(parse, value, f"ini option {name}")
 
 
 def _ini(config: pytest.Config, name: str) -> object:
+    """The ini value of ``name``, or None if unset (pytest before 8 gives [] for that)."""
     try:
-        return config.getini(name)
+        value = config.getini(name)
     except (TypeError, pytest.UsageError):
         # pytest 9's native [tool.pytest] table type-checks "string" options and refuses
         # the TOML numbers and booleans we accept (timeout = 3600, task_timing = true):
         # 9.0 raises TypeError, 9.2 wraps it in a UsageError.
-        return config._inicfg[name].value
+        value = config._inicfg[name].value
+    return None if value in ("", []) else value
 
 
 def _checked(parse: Callable[[object, str], T], value: object, source: str) -> T:

@@ -122,7 +122,8 @@ def test_an_exception_is_a_failed_row_and_reaches_the_caller_untouched(tsv_path:
         timed_task(timeout=None)(connect)()
     assert info.value is error
     assert info.value.__cause__ is None and info.value.__context__ is None
-    visible = [entry.name for entry in info.traceback if not entry.ishidden(info)]
+    hidden = [entry.frame.f_locals.get("__tracebackhide__", False) for entry in info.traceback]
+    visible = [entry.name for entry, hide in zip(info.traceback, hidden, strict=True) if not hide]
     assert visible == [
         "test_an_exception_is_a_failed_row_and_reaches_the_caller_untouched",
         "connect",

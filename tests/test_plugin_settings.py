@@ -24,6 +24,12 @@ def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
 
 
+NATIVE_TOML = pytest.mark.skipif(
+    pytest.version_tuple < (9,), reason="[tool.pytest] tables are read from pytest 9 on"
+)
+"""pytest before 9 ignores a ``[tool.pytest]`` table: there is nothing of ours to test there."""
+
+
 def settings_line(pytester: pytest.Pytester, *args: str) -> str:
     pytester.makepyfile(test_show=SHOW_SETTINGS)
     result = pytester.runpytest("-s", *args)
@@ -62,12 +68,14 @@ CONFIG_FILES = [
         "[tool.pytest]\ntask_timing = true\ntask_timing_timeout = 3600\n"
         "task_timing_max_streak = 4\ntask_timing_enforce = false\n",
         id="pyproject-native-toml-numbers",
+        marks=NATIVE_TOML,
     ),
     pytest.param(
         "pyproject.toml",
         '[tool.pytest]\ntask_timing = "true"\ntask_timing_timeout = "1h"\n'
         'task_timing_max_streak = "4"\ntask_timing_enforce = "false"\n',
         id="pyproject-native-toml-strings",
+        marks=NATIVE_TOML,
     ),
 ]
 
@@ -221,6 +229,7 @@ def test_bad_value_stops_with_one_clear_line(
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
 
 
+@NATIVE_TOML
 def test_bad_toml_type_names_the_option(pytester: pytest.Pytester) -> None:
     pytester.makepyprojecttoml("[tool.pytest]\ntask_timing = true\ntask_timing_timeout = [1]\n")
     pytester.makepyfile("def test_one():\n    pass\n")

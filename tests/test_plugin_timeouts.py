@@ -163,7 +163,7 @@ def test_pytest_timeout_keeps_its_tests_and_we_only_warn(pytester: pytest.Pytest
     )
     result = pytester.runpytest("--task-timing", "-p", "timeout")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*Failed: Timeout (>1.0s) from pytest-timeout.*"])
+    result.stdout.fnmatch_lines(["*Failed: Timeout*1.0s*"])  # its wording varies by version
     assert "TaskTimeoutError" not in result.stdout.str()
     assert "test_both.py::test_timed_by_pytest_timeout ran past its 0.3s timeout" in (
         result.stdout.str()
