@@ -63,6 +63,27 @@ EXPECTED_OUTCOMES = {
     "test_outcomes.py::test_parametrized[2]": "passed",
 }
 
+DECORATED_TEST = """
+import pytest
+from pytest_tasktiming import timed, timed_task
+
+@timed_task(name="helper")
+def helper(n):
+    return n * 2
+
+@pytest.mark.parametrize("n", range(6))
+def test_calls_decorated_code(n):
+    assert helper(n) == 2 * n
+    with timed("block"):
+        pass
+
+@pytest.mark.xdist_group("db")
+def test_in_a_group():
+    pass
+"""
+"""Decorated code inside tests: 6 calls of ``helper`` and ``block`` each, and one test in an
+xdist group."""
+
 
 def rows_of(path: Path) -> list[TaskRow]:
     return list(read_rows(path))

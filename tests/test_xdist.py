@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from plugin_helpers import (
+    DECORATED_TEST,
     EXPECTED_OUTCOMES,
     OUTCOMES_TEST,
     assert_rows_agree_with_junit,
@@ -16,25 +17,6 @@ pytest.importorskip("xdist")  # the [xdist] extra; the test extra installs it
 
 N2 = ("-n", "2", "-p", "no:benchmark")
 """Two workers; pytest-benchmark, if installed, would warn that xdist disables it."""
-
-DECORATED_TEST = """
-import pytest
-from pytest_tasktiming import timed, timed_task
-
-@timed_task(name="helper")
-def helper(n):
-    return n * 2
-
-@pytest.mark.parametrize("n", range(6))
-def test_calls_decorated_code(n):
-    assert helper(n) == 2 * n
-    with timed("block"):
-        pass
-
-@pytest.mark.xdist_group("db")
-def test_in_a_group():
-    pass
-"""
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-from plugin_helpers import rows_of
+from plugin_helpers import DECORATED_TEST, rows_of
 
 pytest.importorskip("xdist")  # the [xdist] extra; the test extra installs it
 
@@ -24,21 +24,6 @@ def pytest_configure(config):
         clock.wall_ns = lambda: real() + 3600 * 10**9
 """
 
-DECORATED = """
-import pytest
-from pytest_tasktiming import timed, timed_task
-
-@timed_task(name="helper")
-def helper(n):
-    return n * 2
-
-@pytest.mark.parametrize("n", range(6))
-def test_calls_decorated_code(n):
-    assert helper(n) == 2 * n
-    with timed("block"):
-        pass
-"""
-
 
 @pytest.fixture(autouse=True)
 def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +34,7 @@ def test_rsynced_workers_with_their_own_clock_give_rows_on_the_controllers_clock
     pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     pytester.makeconftest(AN_HOUR_AHEAD)
-    test_file = pytester.makepyfile(test_remote=DECORATED)
+    test_file = pytester.makepyfile(test_remote=DECORATED_TEST)
     homes = [tmp_path_factory.mktemp(f"worker{n}") for n in range(2)]
     workers = [arg for home in homes for arg in ("--tx", f"popen//chdir={home}")]
     before = dt.datetime.now(dt.timezone.utc)
@@ -57,11 +42,11 @@ def test_rsynced_workers_with_their_own_clock_give_rows_on_the_controllers_clock
         "--task-timing", *workers, "--dist", "load", "--rsyncdir", str(pytester.path), test_file
     )
     after = dt.datetime.now(dt.timezone.utc)
-    result.assert_outcomes(passed=6)
+    result.assert_outcomes(passed=7)
 
     rows = rows_of(pytester.path / "task_timing.tsv")
     finals = Counter((row.mode, row.result) for row in rows if row.result != "started")
-    assert finals == {("pytest", "passed"): 6, ("code", "completed"): 12}
+    assert finals == {("pytest", "passed"): 7, ("code", "completed"): 12}
     assert Counter(row.task for row in rows if row.mode == "code") == {"helper": 12, "block": 12}
     for row in rows:  # an hour-fast worker clock would put them an hour after `after`
         assert before <= row.start_time <= row.timestamp <= after, row
