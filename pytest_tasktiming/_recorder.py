@@ -86,9 +86,9 @@ class Recorder:
         # Decided once, after conftest files (which may implement it) are loaded.
         self._row_hooked = len(self._row_hook.get_hookimpls()) > 1
 
-    def start(self, nodeid: str, mode: str, task: str, wall: int) -> None:
-        """Write a test's ``started`` row; it began at ``wall`` (ns since the epoch)."""
-        started = self._pending[nodeid] = _Started(new_task_id(), wall, clock.mono_ns(), mode, task)
+    def start(self, nodeid: str, mode: str, task: str, wall: int, mono: int) -> None:
+        """Write a test's ``started`` row; it began at ``wall`` (ns since the epoch), ``mono``."""
+        started = self._pending[nodeid] = _Started(new_task_id(), wall, mono, mode, task)
         self._put((wall, mode, started.task_id, wall, None, None, task, STARTED))
 
     def finish(self, nodeid: str, payload: Payload, worker: str = "") -> None:

@@ -104,7 +104,8 @@ class ControllerHooks:
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
         # A marker's mode and task are not known here: they arrive with the final report.
-        self.recorder.start(nodeid, self.settings.mode, stable_nodeid(nodeid), clock.wall_ns())
+        now, mono = clock.wall_ns(), clock.mono_ns()
+        self.recorder.start(nodeid, self.settings.mode, stable_nodeid(nodeid), now, mono)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:

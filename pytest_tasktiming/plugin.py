@@ -118,9 +118,9 @@ class _Running:
 
     def __init__(self, item: pytest.Item, settings: Settings) -> None:
         self.item = item
-        self.nodeid = item.nodeid
+        self.nodeid = nodeid = item.nodeid  # pytest 9 builds the string at each access
         self.settings = settings
-        self.task = settings.task or _xdist.stable_nodeid(item.nodeid)
+        self.task = settings.task or _xdist.stable_nodeid(nodeid)
         self.result: str | None = None
         self.finished = False
         self.warnings: list[float] = []
@@ -218,7 +218,9 @@ class Runner:
         running = self.current = _Running(item, settings)
         running.deadline = register(running.task, settings.timeout, None, options)
         if self.recorder is not None:
-            self.recorder.start(running.nodeid, settings.mode, running.task, running.start_wall)
+            self.recorder.start(
+                running.nodeid, settings.mode, running.task, running.start_wall, running.start_mono
+            )
 
     def pytest_sessionfinish(self) -> None:
         running = self.current
