@@ -193,7 +193,10 @@ def summarize(
                 group = groups[key] = _Group()
             group.durations.append(duration)
             group.last = outcome
-            group.streak = group.streak + 1 if outcome in FAILING else 0
+            if outcome in FAILING:
+                group.streak += 1
+            elif outcome != "skipped":  # a skip neither extends nor ends it, as in pytest's summary
+                group.streak = 0
             held += 1
             if held >= SPILL_AT:
                 spill.save(groups)

@@ -83,6 +83,13 @@ def test_the_streak_counts_failures_since_the_last_success(tmp_path: Path) -> No
     assert (stats.streak, stats.last_result) == (3, "error")
 
 
+def test_a_skipped_run_neither_extends_nor_ends_a_streak(tmp_path: Path) -> None:
+    results = ["completed", "failed", "skipped", "failed", "skipped"]
+    runs = [Run("t", 1.0, r, f"r-{i}", at(i)) for i, r in enumerate(results)]
+    stats = summarize(str(write_history(tmp_path / "f.tsv", runs))).stats[0]
+    assert (stats.streak, stats.last_result) == (2, "skipped")
+
+
 def test_percentiles_agree_with_the_statistics_module() -> None:
     values = sorted(random.Random(1).uniform(0, 100) for _ in range(101))
     assert percentile(values, 0.5) == statistics.median(values)
