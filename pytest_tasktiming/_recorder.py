@@ -1,7 +1,7 @@
 """Writes the test rows: a ``started`` row when a test begins, a final row when it ends.
 
 Runs in the process that owns the file: the only one without xdist, the controller with it.
-It learns what each test did from the plain data of the runner (``plugin.Runner``): handed
+It learns what each test did from the plain data of the runner (``_runner.Runner``): handed
 over directly in a single process, inside the test's last report from an xdist worker.
 """
 
@@ -38,7 +38,7 @@ Payload = tuple[int, int, int, str, "dict[str, Any] | None"]
 
 Durations in nanoseconds; ``start_wall`` on the runner's wall clock; ``extras`` None, or any
 of ``mode`` and ``task`` (a marker's), ``warned`` (the timeout whose threshold the test passed)
-and ``rows`` (of decorated code, from an xdist worker). See ``plugin.Runner._payload``.
+and ``rows`` (of decorated code, from an xdist worker). See ``_runner.Runner._payload``.
 """
 
 

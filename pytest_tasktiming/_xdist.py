@@ -2,7 +2,7 @@
 
 Workers (local or remote ``--tx``) share neither the disk nor the clock with the controller,
 so everything they know travels inside the test reports (``report.task_timing``, see
-``plugin.Runner``) and, for rows produced after the last test, in ``workeroutput``.
+``_runner.Runner``) and, for rows produced after the last test, in ``workeroutput``.
 """
 
 from __future__ import annotations

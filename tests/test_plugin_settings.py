@@ -274,10 +274,14 @@ def test_bad_marker_stops_with_one_clear_line(
 
 
 def test_a_session_that_never_enables_the_plugin_does_not_import_its_machinery() -> None:
-    """pytest imports the plugin in every session: asyncio and filelock wait until used."""
+    """pytest imports the plugin in every session: the rest waits until it is enabled."""
+    machinery = {
+        "asyncio", "filelock", "pytest_tasktiming.decorators", "pytest_tasktiming.timeout",
+        "pytest_tasktiming._runner", "pytest_tasktiming._recorder",
+    }  # fmt: skip
     code = (
         "import sys, pytest, pytest_tasktiming.plugin\n"
-        "loaded = {'asyncio', 'filelock', 'pytest_tasktiming.decorators'} & set(sys.modules)\n"
+        f"loaded = {machinery!r} & set(sys.modules)\n"
         "assert not loaded, loaded\n"
     )
     result = subprocess.run(
