@@ -14,8 +14,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .decorators import set_recording, timed, timed_task
-    from .exceptions import (
+    from pytest_tasktiming.decorators import set_recording, timed, timed_task
+    from pytest_tasktiming.exceptions import (
         FailureLimitExceeded,
         FormatError,
         TaskTimeoutError,
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
         TaskTimingWarning,
         WriteFailedError,
     )
-    from .records import TaskRow, fold, read_rows
-    from .streaks import CommandFailureTracker
-    from .timeout import TimeoutEnforcer
-    from .writer import AsyncBufferedWriter
+    from pytest_tasktiming.records import TaskRow, fold, read_rows
+    from pytest_tasktiming.streaks import CommandFailureTracker
+    from pytest_tasktiming.timeout import TimeoutEnforcer
+    from pytest_tasktiming.writer import AsyncBufferedWriter
 
     __version__: str
 

@@ -12,13 +12,13 @@ import logging
 import os
 from typing import Any
 
-from ._durations import parse_seconds
-from ._timing import clock
-from .exceptions import FailureLimitExceeded, TaskTimeoutError
-from .records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
-from .streaks import CommandFailureTracker
-from .timeout import Deadline, register
-from .writer import AsyncBufferedWriter, _shared, resolve_path, shared_writer
+from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.exceptions import FailureLimitExceeded, TaskTimeoutError
+from pytest_tasktiming.records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
+from pytest_tasktiming.streaks import CommandFailureTracker
+from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
+from pytest_tasktiming.writer import AsyncBufferedWriter, _shared, resolve_path, shared_writer
 
 log = logging.getLogger("pytest_tasktiming")
 
@@ -135,8 +135,8 @@ class Spec:
         self.max_failures = max_failures or 0
         self.path = None if path is None else resolve_path(path)
         # The deadline's options (see timeout.register), built once: enforced, and warn-only.
-        self.interrupting = (self.warning_threshold, self.enforce, None, None, None, None, None)
-        self.warning_only = (self.warning_threshold, False, None, None, None, None, None)
+        self.interrupting = DeadlineOptions(self.warning_threshold, self.enforce)
+        self.warning_only = DeadlineOptions(self.warning_threshold, enforce=False)
 
 
 Started = tuple[str, AsyncBufferedWriter, "Deadline | None", int, int]

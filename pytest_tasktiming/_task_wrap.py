@@ -16,8 +16,8 @@ from typing import Any, ParamSpec, TypeVar
 
 import wrapt
 
-from . import _task_run
-from ._task_run import Spec, begin, begin_in_task, finish
+from pytest_tasktiming import _task_run
+from pytest_tasktiming._task_run import Spec, begin, begin_in_task, finish
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -14,10 +14,18 @@ import os
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, overload
 
-from . import _task_run
-from ._task_run import Spec, Started, begin, begin_in_task, env_says_off, finish, set_recording
-from ._task_wrap import default_name, wrap
-from ._timing import clock
+from pytest_tasktiming import _task_run
+from pytest_tasktiming._task_run import (
+    Spec,
+    Started,
+    begin,
+    begin_in_task,
+    env_says_off,
+    finish,
+    set_recording,
+)
+from pytest_tasktiming._task_wrap import default_name, wrap
+from pytest_tasktiming._timing import clock
 
 __all__ = ["set_recording", "timed", "timed_task"]
 

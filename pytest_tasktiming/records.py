@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from .exceptions import FormatError
+from pytest_tasktiming.exceptions import FormatError
 
 FIELDS = (
     "timestamp", "mode", "task_id", "start_time", "end_time", "duration", "task", "result",

@@ -24,9 +24,9 @@ from collections import deque
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from ._timing import clock
-from .exceptions import WriteFailedError
-from .records import HEADER, LineFormatter, RawRow, TaskRow
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.exceptions import WriteFailedError
+from pytest_tasktiming.records import HEADER, LineFormatter, RawRow, TaskRow
 
 if TYPE_CHECKING:
     import filelock

@@ -14,8 +14,8 @@ import pytest
 
 from pytest_tasktiming import FormatError, TaskRow
 from pytest_tasktiming.cli import main
-from pytest_tasktiming.html import render_page, render_report, write_html_report
-from pytest_tasktiming.html._payload import encode_rows, script_json
+from pytest_tasktiming.reports.html import render_page, render_report, write_html_report
+from pytest_tasktiming.reports.html.payload import encode_rows, script_json
 from pytest_tasktiming.records import HEADER, format_row
 
 UTC = dt.timezone.utc

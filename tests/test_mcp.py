@@ -14,10 +14,10 @@ import pytest
 from pytest_tasktiming import read_rows
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.cli import main
-from pytest_tasktiming.mcp_server import TaskBoard
+from pytest_tasktiming.integrations.mcp import TaskBoard
 from pytest_tasktiming.records import fold
-from pytest_tasktiming.report import summarize
-from pytest_tasktiming.startstop import UnknownTaskError, start, stop
+from pytest_tasktiming.reports.report import summarize
+from pytest_tasktiming.files.startstop import UnknownTaskError, start, stop
 
 
 @pytest.fixture
@@ -307,8 +307,8 @@ def test_without_the_sdk_the_command_says_what_to_install(
 def test_the_command_line_and_these_modules_import_neither_the_sdks_nor_pytest() -> None:
     code = (
         "import sys\n"
-        "import pytest_tasktiming.cli, pytest_tasktiming.mcp_server\n"
-        "import pytest_tasktiming.otel, pytest_tasktiming.todo\n"
+        "import pytest_tasktiming.cli, pytest_tasktiming.integrations.mcp\n"
+        "import pytest_tasktiming.integrations.otel, pytest_tasktiming.integrations.todo\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'mcp', 'opentelemetry', 'pytest'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -17,7 +17,8 @@ from plugin_helpers import (
     rows_of,
 )
 
-from pytest_tasktiming import _watchdog, fold, read_rows
+from pytest_tasktiming import fold, read_rows
+from pytest_tasktiming.timeout import watchdog as _watchdog
 
 
 @pytest.fixture(autouse=True)

@@ -277,7 +277,7 @@ def test_a_session_that_never_enables_the_plugin_does_not_import_its_machinery()
     """pytest imports the plugin in every session: the rest waits until it is enabled."""
     machinery = {
         "asyncio", "filelock", "pytest_tasktiming.decorators", "pytest_tasktiming.timeout",
-        "pytest_tasktiming._runner", "pytest_tasktiming._recorder",
+        "pytest_tasktiming.plugin.runner", "pytest_tasktiming.plugin.recorder",
     }  # fmt: skip
     code = (
         "import sys, pytest, pytest_tasktiming.plugin\n"

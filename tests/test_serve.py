@@ -18,7 +18,7 @@ from test_html import make_row
 
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.records import HEADER, format_row
-from pytest_tasktiming.serve import DashboardServer, read_since
+from pytest_tasktiming.reports.dashboard import DashboardServer, read_since
 
 
 def line(task_id: str, result: str, **changes: object) -> str:

@@ -22,7 +22,11 @@ from typing import Any
 import pytest
 from waiting import wait_until
 
-from pytest_tasktiming import _interrupt, _watchdog, timeout
+from pytest_tasktiming import timeout
+from pytest_tasktiming.timeout import interrupt as _interrupt
+from pytest_tasktiming.timeout import watchdog as _watchdog
+from pytest_tasktiming.timeout import deadline as deadline_states
+from pytest_tasktiming.timeout.deadline import ASYNC_EXCEPTION, FIRING, injected
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
 from pytest_tasktiming.timeout import Deadline, TimeoutEnforcer, restore_signal_handler, watch
@@ -324,7 +328,7 @@ def test_cancel_swallows_an_interrupt_sent_as_the_task_ended(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     gate = _Gate()
-    monkeypatch.setattr(_interrupt, "fire_lock", gate)
+    monkeypatch.setattr(deadline_states, "fire_lock", gate)
     deadlines: list[Deadline] = []
     outcome: list[str] = []
 
@@ -332,7 +336,7 @@ def test_cancel_swallows_an_interrupt_sent_as_the_task_ended(
         try:
             deadline = watch("just in time", 60, on_warning=quiet)
             deadlines.append(deadline)
-            deadline._mark(deadline._stage, _watchdog._FIRING)  # the watchdog fires as it ends
+            deadline._mark(deadline._stage, FIRING)  # the watchdog fires as it ends
             deadline.cancel()
             total = sum(range(100_000))  # plenty of bytecodes for a stray exception
             outcome.append(f"ran to the end: {total}")
@@ -344,8 +348,8 @@ def test_cancel_swallows_an_interrupt_sent_as_the_task_ended(
     assert gate.entered.wait(5)
     deadline = deadlines[0]
     assert worker.ident is not None
-    deadline._how = _interrupt.ASYNC_EXCEPTION
-    assert _interrupt.set_async_exc(worker.ident, _interrupt.injected(deadline))
+    deadline._how = ASYNC_EXCEPTION
+    assert _interrupt.set_async_exc(worker.ident, injected(deadline))
     gate.lock.release()
     worker.join(5)
     assert outcome == [f"ran to the end: {sum(range(100_000))}"]

@@ -12,7 +12,7 @@ import pytest
 
 from pytest_tasktiming import read_rows
 from pytest_tasktiming.cli import main
-from pytest_tasktiming.todo import Item, normalize, parse_items, track
+from pytest_tasktiming.integrations.todo import Item, normalize, parse_items, track
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
 CHECKLIST = """\

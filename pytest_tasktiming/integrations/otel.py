@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from ._timing import clock
-from .records import FAILING, TaskRow, _to_ns
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.records import FAILING, TaskRow, _to_ns
 
 if TYPE_CHECKING:
     import pytest
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
     from opentelemetry.trace import Span, Tracer
 
-    from .settings import Settings
+    from pytest_tasktiming.plugin.settings import Settings
 
 FLUSH_BUDGET = 2.0
 """Seconds the end of a session waits at most for the collector to take the last spans."""
@@ -64,7 +64,7 @@ def wanted(config: pytest.Config) -> tuple[bool, str]:
     ``OTEL_SDK_DISABLED=true`` and ``OTEL_TRACES_EXPORTER=none`` switch it off, as they do
     for every OpenTelemetry SDK.
     """
-    from .settings import _parse_bool, _Values
+    from pytest_tasktiming.plugin.settings import _parse_bool, _Values
 
     if config.getoption("task_timing_otel"):
         return True, "--task-timing-otel"
@@ -208,7 +208,7 @@ class SpanPlugin:
     def __init__(self, exporter: SpanExporter, *, mode: str, source: str) -> None:
         from opentelemetry import trace
 
-        from ._xdist import worker_id
+        from pytest_tasktiming.plugin.workers import worker_id
 
         self.exporter = exporter
         self.source = source

@@ -15,8 +15,8 @@ from typing import TypeVar
 
 import pytest
 
-from ._durations import parse_seconds
-from .writer import DEFAULT_FILE
+from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming.writer import DEFAULT_FILE
 
 MARKER = "task_timing"
 MARKER_HELP = (

@@ -16,14 +16,19 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from .exceptions import TaskTimeoutError
+from pytest_tasktiming.timeout.deadline import (
+    ASYNC_EXCEPTION,
+    CANCELLED,
+    SIGNALLED,
+    Deadline,
+    injected,
+)
 
 if TYPE_CHECKING:
     import asyncio
 
-    from .timeout import Deadline
 
 log = logging.getLogger("pytest_tasktiming")
 
@@ -34,41 +39,12 @@ free for ``alarm()`` and pytest-timeout. None where the platform has no ``pthrea
 
 _DEBUGGER_MODULES = ("pydevd", "bdb", "pydevd_frame_evaluator", "debugpy")
 
-fire_lock = threading.Lock()
-"""Held while an interrupt is being delivered; ``Deadline.cancel`` waits on it (see there)."""
 
 _pending: list[Deadline] = []  # main-thread deadlines whose signal is on its way
 _previous: Any = None  # the handler ours replaced, to forward foreign signals to
 installed = False
 """True while our handler is installed; read on watch()'s hot path, written only here."""
 main_ident = threading.main_thread().ident
-
-
-class InjectedTimeout(TaskTimeoutError):
-    """Raised in the task by the watchdog; one subclass per deadline (see ``injected``).
-
-    Instantiated without arguments (``PyThreadState_SetAsyncExc`` takes a class), it reads
-    its facts from the deadline; it pickles as a plain ``TaskTimeoutError``.
-    """
-
-    deadline: ClassVar[Deadline]
-
-    def __init__(self) -> None:
-        deadline = self.deadline
-        deadline._delivered = True
-        super().__init__(deadline.task, deadline.timeout or 0.0, deadline.elapsed)
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (TaskTimeoutError, (self.task, self.timeout, self.elapsed))
-
-
-def injected(deadline: Deadline) -> type[InjectedTimeout]:
-    """The exception class to raise for ``deadline``, named as users catch it."""
-    return type(
-        "TaskTimeoutError",
-        (InjectedTimeout,),
-        {"deadline": deadline, "__module__": "pytest_tasktiming", "__slots__": ()},
-    )
 
 
 # --- the main thread: a signal ---------------------------------------------------------------
@@ -171,15 +147,11 @@ def _cancel_in_loop(deadline: Deadline) -> None:
 
 # --- the ladder --------------------------------------------------------------------------------
 
-SIGNALLED = "signal"
-ASYNC_EXCEPTION = "async exception"
-CANCELLED = "asyncio cancel"
-
 
 def interrupt(deadline: Deadline) -> str | None:
     """Stop ``deadline``'s task by the best means there is; return which, None if none applied.
 
-    Called by the watchdog under ``fire_lock``.
+    Called by the watchdog under ``deadline.fire_lock``.
     """
     if deadline.is_asyncio:
         return CANCELLED if _cancel_task(deadline) else None
@@ -238,9 +210,8 @@ def format_all_stacks() -> str:
 
 
 def _after_fork_in_child() -> None:
-    global main_ident, fire_lock
+    global main_ident
     main_ident = threading.main_thread().ident
-    fire_lock = threading.Lock()
     _pending.clear()
 
 

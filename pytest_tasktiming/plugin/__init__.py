@@ -14,8 +14,10 @@ from dataclasses import replace
 
 import pytest
 
-from . import _xdist, hookspecs, otel
-from .settings import ENV_FILE, MARKER_HELP, Settings, add_options
+from pytest_tasktiming.plugin import workers as _xdist
+from pytest_tasktiming.plugin import hookspecs
+from pytest_tasktiming.integrations import otel
+from pytest_tasktiming.plugin.settings import ENV_FILE, MARKER_HELP, Settings, add_options
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 """The session's resolved settings, in ``config.stash`` when the plugin is enabled."""
@@ -48,8 +50,10 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = replace(settings, path=_xdist.worker_path(config) or settings.path)
     config.stash[SETTINGS_KEY] = settings
     _point_environment_at(config, settings.path)
-    from ._recorder import Recorder  # here: a session that does not record never loads them
-    from ._runner import Runner
+    from pytest_tasktiming.plugin.recorder import (
+        Recorder,
+    )  # here: a session that does not record never loads them
+    from pytest_tasktiming.plugin.runner import Runner
 
     runner = Runner(config, settings, exit_on_stuck=True if worker else None)
     config.pluginmanager.register(runner, "tasktiming-runner")
@@ -70,8 +74,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     settings = session.config.stash.get(SETTINGS_KEY, None)
     if not out or settings is None or _xdist.is_worker(session.config):
         return
-    from .html import write_html_report
-    from .writer import flush_all
+    from pytest_tasktiming.reports.html import write_html_report
+    from pytest_tasktiming.writer import flush_all
 
     path = session.config.invocation_params.dir / out
     try:

@@ -13,9 +13,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from .exceptions import FormatError
-from .records import STARTED, RowReader
-from .tabular import Column, Value
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.records import STARTED, RowReader
+from pytest_tasktiming.reports.tabular import Column, Value
 
 DEFAULT_TODO = "TODO.md"
 

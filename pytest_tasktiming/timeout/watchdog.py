@@ -22,16 +22,17 @@ import threading
 import warnings
 from typing import TYPE_CHECKING, Any, cast
 
-from . import _interrupt
-from ._durations import parse_seconds
-from ._timing import clock
-from .exceptions import TaskTimeoutWarning
-from .writer import flush_all
+from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.exceptions import TaskTimeoutWarning
+from pytest_tasktiming.timeout import deadline as states
+from pytest_tasktiming.timeout import interrupt
+from pytest_tasktiming.timeout.deadline import Callback, Deadline
+from pytest_tasktiming.writer import flush_all
 
 if TYPE_CHECKING:
     import asyncio
 
-    from .timeout import Deadline, _Callback
 
 log = logging.getLogger("pytest_tasktiming")
 
@@ -40,10 +41,6 @@ DEFAULT_GRACE = 5.0
 EXIT_ON_STUCK_CODE = 124
 """The process's exit status when the last resort exits (as GNU ``timeout`` uses)."""
 
-# A deadline's _state: its next stage in the low bits, and the watchdog's flags.
-_WARN, _LIMIT, _STUCK, _DONE = range(4)
-_STAGES = 3
-_WARNED, _EXPIRED, _TIMED_OUT, _STUCK_FLAG, _FIRING = 4, 8, 16, 32, 64
 _MIN_COMPACT = 1024
 _MERGE_AT = 256
 _NEVER = float("inf")
@@ -142,17 +139,17 @@ class Watchdog:
     def _act(self, deadline: Deadline) -> None:
         try:
             stage = deadline._stage
-            if stage == _WARN:
-                deadline._mark(_LIMIT, _WARNED)
+            if stage == states.WARN:
+                deadline._mark(states.LIMIT, states.WARNED)
                 _warn_threshold(deadline)
                 self.add(deadline.started + (deadline.timeout or 0.0), deadline)
-            elif stage == _LIMIT:
-                deadline._mark(_DONE, _EXPIRED)
+            elif stage == states.LIMIT:
+                deadline._mark(states.DONE, states.EXPIRED)
                 if _limit(deadline):
-                    deadline._mark(_STUCK)
+                    deadline._mark(states.STUCK)
                     self.add(clock.mono() + _grace(deadline), deadline)
-            elif stage == _STUCK:
-                deadline._mark(_DONE)
+            elif stage == states.STUCK:
+                deadline._mark(states.DONE)
                 _last_resort(deadline)
         except Exception:  # the watchdog must outlive any bug or callback
             log.exception("tasktiming watchdog failed on %r", deadline)
@@ -178,24 +175,24 @@ def _limit(deadline: Deadline) -> bool:
             f"({deadline.elapsed:.1f}s so far); not enforced, it goes on",
         )
         return False
-    if _interrupt.debugger_active(deadline.thread_ident):
+    if interrupt.debugger_active(deadline.thread_ident):
         _notify(
             deadline,
             f"task {deadline.task!r} reached its {deadline.timeout:g}s timeout "
             "under a debugger; not interrupted",
         )
         return False
-    deadline._mark(_DONE, _TIMED_OUT)
+    deadline._mark(states.DONE, states.TIMED_OUT)
     _call(deadline.on_timeout, deadline)
     return _fire(deadline)
 
 
 def _fire(deadline: Deadline) -> bool:
-    with _interrupt.fire_lock:
-        deadline._mark(deadline._stage, _FIRING)  # see Deadline.cancel
+    with states.fire_lock:
+        deadline._mark(deadline._stage, states.FIRING)  # see Deadline.cancel
         if deadline.cancelled:
             return False
-        how = _interrupt.interrupt(deadline)
+        how = interrupt.interrupt(deadline)
         if how is not None:
             deadline._how = how
     if how is None:
@@ -226,7 +223,7 @@ def _notify(deadline: Deadline, message: str) -> None:
     log.warning("tasktiming: %s", message)
 
 
-def _call(callback: _Callback | None, deadline: Deadline) -> None:
+def _call(callback: Callback | None, deadline: Deadline) -> None:
     """Run a user's callback; its failure is logged and the watchdog goes on."""
     if callback is not None:
         try:
@@ -258,13 +255,13 @@ def _last_resort(deadline: Deadline) -> None:
     """The task ignored its timeout for the grace period: show where everything is."""
     if deadline.cancelled or not _still_running(deadline):
         return
-    deadline._mark(_DONE, _STUCK_FLAG)
+    deadline._mark(states.DONE, states.STUCK_FLAG)
     exiting = _exit_on_stuck(deadline)
     then = f"exiting with status {EXIT_ON_STUCK_CODE}" if exiting else "not exiting"
     sys.stderr.write(
         f"\ntasktiming: task {deadline.task!r} is still running {deadline.elapsed:.1f}s after "
         f"it started, past its {deadline.timeout:g}s timeout (stuck in C code?); {then}. "
-        f"Stacks of every thread:\n\n{_interrupt.format_all_stacks()}\n"
+        f"Stacks of every thread:\n\n{interrupt.format_all_stacks()}\n"
     )
     sys.stderr.flush()
     _call(deadline.on_stuck, deadline)

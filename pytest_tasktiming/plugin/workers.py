@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import writer
-from ._timing import clock
-from .records import RawRow
+from pytest_tasktiming import writer
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.records import RawRow
 
 if TYPE_CHECKING:
-    from ._recorder import Payload, Recorder
+    from pytest_tasktiming.plugin.recorder import Payload, Recorder
 
 PATH_KEY = "tasktiming_path"
 ROWS_KEY = "tasktiming_rows"

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from . import _xdist
-from ._recorder import Payload, Recorder
-from ._timing import clock
-from .exceptions import TaskTimeoutError, TaskTimeoutWarning
-from .records import TIMEOUT
-from .settings import MARKER, Settings
-from .timeout import Deadline, register
+from pytest_tasktiming.plugin import workers as _xdist
+from pytest_tasktiming.plugin.recorder import Payload, Recorder
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
+from pytest_tasktiming.records import TIMEOUT
+from pytest_tasktiming.plugin.settings import MARKER, Settings
+from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
 
 if TYPE_CHECKING:
     from _pytest.nodes import Node  # the common base of items and collectors
@@ -120,12 +120,15 @@ class Runner:
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 
-    def _deadline_options(self, settings: Settings) -> tuple[Any, ...]:
+    def _deadline_options(self, settings: Settings) -> DeadlineOptions:
         """The options of a test's deadline (see ``timeout.register``)."""
-        return (
-            settings.warning_threshold, settings.enforce, self._on_warning, None,
-            self._on_stuck, None, self.exit_on_stuck,
-        )  # fmt: skip
+        return DeadlineOptions(
+            settings.warning_threshold,
+            settings.enforce,
+            on_warning=self._on_warning,
+            on_stuck=self._on_stuck,
+            exit_on_stuck=self.exit_on_stuck,
+        )
 
     # Not a wrapper: a plain implementation called first costs a fraction of one. The test
     # ends with its teardown report; sessionfinish cancels the deadline of one interrupted.

@@ -16,10 +16,10 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._durations import parse_seconds
-from ._timing import clock
-from .records import STARTED, TIMEOUT, RowReader, _to_ns, parse_time
-from .startstop import RESULTS, UnknownTaskError, start, stop
+from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.records import STARTED, TIMEOUT, RowReader, _to_ns, parse_time
+from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, start, stop
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -191,7 +191,7 @@ class TaskBoard:
         mode: str | None = None,
     ) -> list[ReportRow]:
         """The report's statistics per task (or mode, or run), largest total first."""
-        from .report import Filters, parse_moment, summarize
+        from pytest_tasktiming.reports.report import Filters, parse_moment, summarize
 
         if top is not None and top < 1:
             raise ValueError(f"invalid top {top!r}: expected a whole number >= 1")

@@ -15,8 +15,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
-from ._timing import clock
-from .records import (
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.records import (
     STARTED,
     TIMEOUT,
     RawRow,
@@ -26,7 +26,7 @@ from .records import (
     new_task_id,
     parse_time,
 )
-from .writer import AsyncBufferedWriter
+from pytest_tasktiming.writer import AsyncBufferedWriter
 
 RESULTS = (
     "completed", "failed", "timeout", "recovered",
@@ -167,6 +167,6 @@ _LAUNCHER = (
     "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True, "
     "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
 )
-_WATCHER = "import sys; from pytest_tasktiming.startstop import watch; " + (
+_WATCHER = "import sys; from pytest_tasktiming.files.startstop import watch; " + (
     "watch(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
 )

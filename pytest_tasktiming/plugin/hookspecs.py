@@ -13,7 +13,7 @@ import pytest
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from .records import TaskRow
+    from pytest_tasktiming.records import TaskRow
 
 
 @pytest.hookspec(firstresult=True)

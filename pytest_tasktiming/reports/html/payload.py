@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from ..records import TaskRow
+from pytest_tasktiming.records import TaskRow
 
 Payload = dict[str, Any]
 

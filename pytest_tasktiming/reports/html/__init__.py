@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from .._timing import clock
-from ..records import TaskRow, fold, read_rows
-from ._payload import Payload, encode_rows, latest_ms, script_json
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.records import TaskRow, fold, read_rows
+from pytest_tasktiming.reports.html.payload import Payload, encode_rows, latest_ms, script_json
 
 DEFAULT_TIMEOUT = 3600.0
 """Seconds assumed as a task's timeout when the file does not show it (the file has no column
@@ -57,7 +57,7 @@ def render_page(
     """
     import html
 
-    from .. import __version__
+    from pytest_tasktiming import __version__
 
     script = _asset("page.js")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")

@@ -14,9 +14,9 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NoReturn
 
-from ._durations import parse_seconds
-from .exceptions import FormatError
-from .writer import resolve_path
+from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.writer import resolve_path
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -64,7 +64,7 @@ def _input_error(error: Exception) -> str | None:
     """The one-line message for an error caused by the input, None for a bug."""
     import zlib
 
-    from .startstop import UnknownTaskError
+    from pytest_tasktiming.files.startstop import UnknownTaskError
 
     if isinstance(error, CliError | FormatError | UnknownTaskError):
         return str(error)
@@ -79,7 +79,7 @@ def _input_error(error: Exception) -> str | None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand of ``SUBCOMMANDS``."""
-    from . import __version__
+    from pytest_tasktiming import __version__
 
     parser = _Parser(
         prog="tasktiming",
@@ -130,7 +130,7 @@ def _seconds(source: str) -> Callable[[str], float | None]:
 
 
 def _moment(text: str) -> str:
-    from .report import parse_moment
+    from pytest_tasktiming.reports.report import parse_moment
 
     try:
         return parse_moment(text)
@@ -175,8 +175,8 @@ def _warn(message: str) -> None:
 
 
 def _add_report(subparsers: Subparsers) -> None:
-    from .report import GROUPINGS
-    from .tabular import FORMATS
+    from pytest_tasktiming.reports.report import GROUPINGS
+    from pytest_tasktiming.reports.tabular import FORMATS
 
     parser = _command(
         subparsers, "report", "Runs, total, mean, p50, p95, min, max, last result and streak."
@@ -198,9 +198,9 @@ def _add_report(subparsers: Subparsers) -> None:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    from .progress import progress_bar
-    from .report import Filters, as_record, columns, summarize
-    from .tabular import render
+    from pytest_tasktiming.reports.progress import progress_bar
+    from pytest_tasktiming.reports.report import Filters, as_record, columns, summarize
+    from pytest_tasktiming.reports.tabular import render
 
     path = _file(args.file)
     filters = Filters(since=args.since, until=args.until, mode=args.mode, result=args.result)
@@ -224,7 +224,7 @@ def _run_report(args: argparse.Namespace) -> int:
 
 
 def _add_check(subparsers: Subparsers) -> None:
-    from .tabular import FORMATS
+    from pytest_tasktiming.reports.tabular import FORMATS
 
     parser = _command(
         subparsers, "check", "Exit 1 if any task timed out or ran past --max (a CI gate)."
@@ -242,8 +242,8 @@ def _add_check(subparsers: Subparsers) -> None:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from .check import COLUMNS, find_overruns
-    from .tabular import render
+    from pytest_tasktiming.reports.check import COLUMNS, find_overruns
+    from pytest_tasktiming.reports.tabular import render
 
     overruns = find_overruns(_file(args.file), limit=args.max)
     limit = "no limit" if args.max is None else f"the limit of {args.max:g} s"
@@ -273,7 +273,7 @@ def _add_validate(subparsers: Subparsers) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from .validate import repair, validate
+    from pytest_tasktiming.files.validate import repair, validate
 
     path = _file(args.file)
     if args.repair:
@@ -326,7 +326,7 @@ def _add_merge(subparsers: Subparsers) -> None:
 
 
 def _run_merge(args: argparse.Namespace) -> int:
-    from .history import merge
+    from pytest_tasktiming.files.merge import merge
 
     rewrite = merge(args.files, args.output)
     _report_rewrite(rewrite.torn)
@@ -347,7 +347,7 @@ def _add_compact(subparsers: Subparsers) -> None:
 
 
 def _run_compact(args: argparse.Namespace) -> int:
-    from .history import compact
+    from pytest_tasktiming.files.merge import compact
 
     rewrite = compact(args.file, args.output)
     _report_rewrite(rewrite.torn)
@@ -367,7 +367,7 @@ def _report_rewrite(torn: list[str]) -> None:
 
 
 def _add_start(subparsers: Subparsers) -> None:
-    from .todo import DEFAULT_TODO
+    from pytest_tasktiming.integrations.todo import DEFAULT_TODO
 
     parser = _command(
         subparsers, "start", "Write a started row for TASK and print its task id (for scripts)."
@@ -397,7 +397,7 @@ def _add_start(subparsers: Subparsers) -> None:
 
 
 def _add_stop(subparsers: Subparsers) -> None:
-    from .startstop import RESULTS
+    from pytest_tasktiming.files.startstop import RESULTS
 
     parser = _command(subparsers, "stop", "Write the final row of a task begun with start.")
     parser.add_argument("task_id", metavar="TASK_ID", help="the id that start printed")
@@ -413,13 +413,13 @@ def _file_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_start(args: argparse.Namespace) -> int:
-    from .startstop import start
+    from pytest_tasktiming.files.startstop import start
 
     task, mode = args.task, args.mode or "shell"
     if (task is None) == (args.todo is None):
         raise CliError("give either TASK or --todo N (see 'tasktiming start --help')")
     if args.todo is not None:
-        from .todo import item_number, read_items
+        from pytest_tasktiming.integrations.todo import item_number, read_items
 
         try:
             item = item_number(read_items(args.todo_file), args.todo, args.todo_file)
@@ -433,7 +433,7 @@ def _run_start(args: argparse.Namespace) -> int:
 
 
 def _run_stop(args: argparse.Namespace) -> int:
-    from .startstop import stop
+    from pytest_tasktiming.files.startstop import stop
 
     stopped = stop(_file(args.file), args.task_id, result=args.result)
     _out(f"{stopped.task}: {stopped.result} after {stopped.duration:.3f} s\n")
@@ -444,7 +444,7 @@ def _run_stop(args: argparse.Namespace) -> int:
 
 
 def _add_todo(subparsers: Subparsers) -> None:
-    from .tabular import FORMATS
+    from pytest_tasktiming.reports.tabular import FORMATS
 
     parser = _command(
         subparsers,
@@ -460,8 +460,8 @@ def _add_todo(subparsers: Subparsers) -> None:
 
 
 def _run_todo(args: argparse.Namespace) -> int:
-    from .tabular import render
-    from .todo import COLUMNS, DEFAULT_TODO, read_items, track
+    from pytest_tasktiming.reports.tabular import render
+    from pytest_tasktiming.integrations.todo import COLUMNS, DEFAULT_TODO, read_items, track
 
     todo_file = args.todo_file or DEFAULT_TODO
     tracked = track(read_items(todo_file), _file(args.file))
@@ -499,7 +499,7 @@ def _add_mcp(subparsers: Subparsers) -> None:
 
 
 def _run_mcp(args: argparse.Namespace) -> int:
-    from .mcp_server import serve
+    from pytest_tasktiming.integrations.mcp import serve
 
     try:
         serve(resolve_path(args.file), default_timeout=args.timeout)
@@ -517,7 +517,7 @@ def _run_mcp(args: argparse.Namespace) -> int:
 
 
 def _add_scan(subparsers: Subparsers) -> None:
-    from .scan import FORMATS
+    from pytest_tasktiming.scan import FORMATS
 
     parser = _command(
         subparsers,
@@ -540,7 +540,7 @@ def _add_scan(subparsers: Subparsers) -> None:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from .scan import render, scan_paths
+    from pytest_tasktiming.scan import render, scan_paths
 
     if args.max is None:
         raise CliError("--max must be above 0 for scan")
@@ -566,7 +566,7 @@ def _add_html(subparsers: Subparsers) -> None:
 
 
 def _add_serve(subparsers: Subparsers) -> None:
-    from .serve import DEFAULT_HOST, DEFAULT_PORT
+    from pytest_tasktiming.reports.dashboard import DEFAULT_HOST, DEFAULT_PORT
 
     parser = _command(
         subparsers,
@@ -608,7 +608,7 @@ def _port(text: str) -> int:
 
 
 def _run_html(args: argparse.Namespace) -> int:
-    from .html import write_html_report
+    from pytest_tasktiming.reports.html import write_html_report
 
     out = write_html_report(resolve_path(args.file), args.output, timeout=args.timeout or 0.0)
     _out(f"wrote {out}\n")
@@ -616,7 +616,7 @@ def _run_html(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from .serve import DashboardServer
+    from pytest_tasktiming.reports.dashboard import DashboardServer
 
     path = resolve_path(args.file)
     server = DashboardServer(path, args.host, args.port, timeout=args.timeout or 0.0)

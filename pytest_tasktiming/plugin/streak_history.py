@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Set
 
-from ._xdist import stable_nodeid
-from .exceptions import FormatError
-from .records import FAILING, STARTED, RowReader
+from pytest_tasktiming.plugin.workers import stable_nodeid
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.records import FAILING, STARTED, RowReader
 
 MIN_RUNS = 3
 

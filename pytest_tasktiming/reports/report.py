@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import IO
 
-from ._durations import parse_seconds
-from ._timing import clock
-from .exceptions import FormatError
-from .records import FAILING, STARTED, UTC, RowReader, _parse_named
-from .tabular import Column, Value
+from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.records import FAILING, STARTED, UTC, RowReader, _parse_named
+from pytest_tasktiming.reports.tabular import Column, Value
 
 GROUPINGS = ("task", "mode", "run")
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 import filelock
 
-from ._timing import clock
-from .records import STARTED, UTC, RowReader, TaskRow, parse_fields
-from .writer import _cut_torn_tail, log, resolve_path
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.records import STARTED, UTC, RowReader, TaskRow, parse_fields
+from pytest_tasktiming.writer import _cut_torn_tail, log, resolve_path
 
 WALL_TOLERANCE = 1.0
 """Seconds (or 1 %, if larger) a monotonic duration may differ from end_time - start_time:

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .records import FAILING, TIMEOUT
+from pytest_tasktiming.records import FAILING, TIMEOUT
 
 if TYPE_CHECKING:
-    from ._recorder import Recorder
+    from pytest_tasktiming.plugin.recorder import Recorder
 
 SLOWEST = 5
 _SHOWN_NS = 5_000_000  # like --durations, tests under 5 ms are not worth a line

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .records import escape
+from pytest_tasktiming.records import escape
 
 FORMATS = ("table", "json", "csv", "markdown")
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from ._timing import clock
-from .exceptions import FormatError
-from .records import STARTED, TIMEOUT, RowReader, _parse_named
-from .tabular import Column, Value
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.records import STARTED, TIMEOUT, RowReader, _parse_named
+from pytest_tasktiming.reports.tabular import Column, Value
 
 INTERRUPTED = "interrupted"
 """The status of a task that started, has no final row, and has been running past the limit."""
