@@ -25,9 +25,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from pytest_tasktiming.reports.html import write_html_report
 from pytest_tasktiming.records import HEADER, LineFormatter, read_rows
 from pytest_tasktiming.reports.dashboard import read_since
+from pytest_tasktiming.reports.html import write_html_report
 
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

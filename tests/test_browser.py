@@ -17,9 +17,9 @@ import pytest
 
 from benchmarks.html_report import write_many_tasks
 from pytest_tasktiming import AsyncBufferedWriter, TaskRow
-from pytest_tasktiming.reports.html import write_html_report
 from pytest_tasktiming.records import HEADER, format_row, new_task_id
 from pytest_tasktiming.reports.dashboard import DashboardServer
+from pytest_tasktiming.reports.html import write_html_report
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page

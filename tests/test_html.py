@@ -14,9 +14,9 @@ import pytest
 
 from pytest_tasktiming import FormatError, TaskRow
 from pytest_tasktiming.cli import main
+from pytest_tasktiming.records import HEADER, format_row
 from pytest_tasktiming.reports.html import render_page, render_report, write_html_report
 from pytest_tasktiming.reports.html.payload import encode_rows, script_json
-from pytest_tasktiming.records import HEADER, format_row
 
 UTC = dt.timezone.utc
 START = dt.datetime(2026, 11, 24, 21, 0, 0, tzinfo=UTC)

@@ -14,10 +14,10 @@ import pytest
 from pytest_tasktiming import read_rows
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.cli import main
+from pytest_tasktiming.files.startstop import UnknownTaskError, start, stop
 from pytest_tasktiming.integrations.mcp import TaskBoard
 from pytest_tasktiming.records import fold
 from pytest_tasktiming.reports.report import summarize
-from pytest_tasktiming.files.startstop import UnknownTaskError, start, stop
 
 
 @pytest.fixture

@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from history_files import BUILD, DEPLOY, KNOWN, Run, at, write_history
 
-from pytest_tasktiming.reports import progress
-from pytest_tasktiming.reports import report
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import HEADER
+from pytest_tasktiming.reports import progress, report
 from pytest_tasktiming.reports.report import Filters, parse_moment, percentile, summarize
 
 

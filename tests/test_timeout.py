@@ -23,13 +23,13 @@ import pytest
 from waiting import wait_until
 
 from pytest_tasktiming import timeout
-from pytest_tasktiming.timeout import interrupt as _interrupt
-from pytest_tasktiming.timeout import watchdog as _watchdog
-from pytest_tasktiming.timeout import deadline as deadline_states
-from pytest_tasktiming.timeout.deadline import ASYNC_EXCEPTION, FIRING, injected
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
 from pytest_tasktiming.timeout import Deadline, TimeoutEnforcer, restore_signal_handler, watch
+from pytest_tasktiming.timeout import deadline as deadline_states
+from pytest_tasktiming.timeout import interrupt as _interrupt
+from pytest_tasktiming.timeout import watchdog as _watchdog
+from pytest_tasktiming.timeout.deadline import ASYNC_EXCEPTION, FIRING, injected
 
 needs_signals = pytest.mark.skipif(
     _interrupt.SIGNAL is None, reason="the main thread is signalled only where there are signals"

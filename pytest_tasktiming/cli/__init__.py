@@ -460,8 +460,8 @@ def _add_todo(subparsers: Subparsers) -> None:
 
 
 def _run_todo(args: argparse.Namespace) -> int:
-    from pytest_tasktiming.reports.tabular import render
     from pytest_tasktiming.integrations.todo import COLUMNS, DEFAULT_TODO, read_items, track
+    from pytest_tasktiming.reports.tabular import render
 
     todo_file = args.todo_file or DEFAULT_TODO
     tracked = track(read_items(todo_file), _file(args.file))

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.records import STARTED, TIMEOUT, RowReader, _to_ns, parse_time
 from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, start, stop
+from pytest_tasktiming.records import STARTED, TIMEOUT, RowReader, _to_ns, parse_time
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer

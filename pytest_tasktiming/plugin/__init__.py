@@ -14,9 +14,9 @@ from dataclasses import replace
 
 import pytest
 
-from pytest_tasktiming.plugin import workers as _xdist
-from pytest_tasktiming.plugin import hookspecs
 from pytest_tasktiming.integrations import otel
+from pytest_tasktiming.plugin import hookspecs
+from pytest_tasktiming.plugin import workers as _xdist
 from pytest_tasktiming.plugin.settings import ENV_FILE, MARKER_HELP, Settings, add_options
 
 SETTINGS_KEY = pytest.StashKey[Settings]()

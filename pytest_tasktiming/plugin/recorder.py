@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import streak_history as _history
 from pytest_tasktiming.plugin import summary as _summary
-from pytest_tasktiming._timing import clock
-from pytest_tasktiming.plugin.workers import ControllerHooks, stable_nodeid, stop_session
-from pytest_tasktiming.exceptions import WriteFailedError
-from pytest_tasktiming.records import FAILING, STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
 from pytest_tasktiming.plugin.settings import Settings
+from pytest_tasktiming.plugin.workers import ControllerHooks, stable_nodeid, stop_session
+from pytest_tasktiming.records import FAILING, STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
 from pytest_tasktiming.writer import AsyncBufferedWriter, redirect
 
 ERROR = "error"

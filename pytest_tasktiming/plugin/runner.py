@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_tasktiming.plugin import workers as _xdist
-from pytest_tasktiming.plugin.recorder import Payload, Recorder
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
-from pytest_tasktiming.records import TIMEOUT
+from pytest_tasktiming.plugin import workers as _xdist
+from pytest_tasktiming.plugin.recorder import Payload, Recorder
 from pytest_tasktiming.plugin.settings import MARKER, Settings
+from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
 
 if TYPE_CHECKING:

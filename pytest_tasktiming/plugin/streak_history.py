@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Set
 
-from pytest_tasktiming.plugin.workers import stable_nodeid
 from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.plugin.workers import stable_nodeid
 from pytest_tasktiming.records import FAILING, STARTED, RowReader
 
 MIN_RUNS = 3

@@ -17,9 +17,9 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.records import FIELDS, HEADER, TaskRow, fold, parse_fields, unescape
 from pytest_tasktiming.reports.html import DEFAULT_THRESHOLD, DEFAULT_TIMEOUT, render_page
 from pytest_tasktiming.reports.html.payload import encode_rows
-from pytest_tasktiming.records import FIELDS, HEADER, TaskRow, fold, parse_fields, unescape
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
