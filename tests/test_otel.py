@@ -13,7 +13,7 @@ from plugin_helpers import EXPECTED_OUTCOMES, OUTCOMES_TEST, final_by_task, rows
 
 from pytest_tasktiming import read_rows, timed_task
 from pytest_tasktiming.integrations.otel import FLUSH_BUDGET, default_exporter, export_rows
-from pytest_tasktiming.records import _to_ns
+from pytest_tasktiming.records import to_ns
 
 pytest.importorskip("opentelemetry.sdk")  # the [otel] extra; the test extra installs it
 from opentelemetry.sdk.trace import ReadableSpan
@@ -82,7 +82,7 @@ def test_every_test_is_a_span_with_its_rows_times_under_one_session_span(
     for nodeid, span in tests.items():
         row = finals[nodeid]
         assert row.end_time is not None
-        assert (span.start_time, span.end_time) == (_to_ns(row.start_time), _to_ns(row.end_time))
+        assert (span.start_time, span.end_time) == (to_ns(row.start_time), to_ns(row.end_time))
         assert dict(span.attributes or {}) == {
             "tasktiming.mode": "pytest",
             "tasktiming.task_id": row.task_id,

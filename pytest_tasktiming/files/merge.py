@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import filelock
 
-from pytest_tasktiming.records import HEADER, LineFormatter, TaskRow, fold, read_rows
+from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
 from pytest_tasktiming.writer import resolve_path
 
 
@@ -42,7 +42,7 @@ def merge(paths: Sequence[str], out: str) -> Rewrite:
                 line = formatter.line(raw)
                 if line not in seen:
                     seen.add(line)
-                    entries.append((raw[0], line))
+                    entries.append((raw[TIMESTAMP], line))
         entries.sort(key=lambda entry: entry[0])
         rewrite.rows_out = _write_atomically(out, (line for _, line in entries))
     return rewrite

@@ -17,14 +17,20 @@ from dataclasses import dataclass
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.records import (
+    DURATION,
+    MODE,
+    RESULT,
+    START_TIME,
     STARTED,
+    TASK,
+    TASK_ID,
     TIMEOUT,
     RawRow,
     RowReader,
-    _to_ns,
-    escape,
     new_task_id,
     parse_time,
+    split_line,
+    to_ns,
 )
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
@@ -83,21 +89,21 @@ def stop(path: str, task_id: str, *, result: str = "completed") -> Stopped:
     started, final = _find(path, task_id)
     if started is None:
         raise UnknownTaskError(f"unknown task id {task_id!r}: no started row in {path}")
-    if final is not None and final[7] != TIMEOUT:
-        raise UnknownTaskError(f"task id {task_id!r} already ended ({final[7]}) in {path}")
+    if final is not None and final[RESULT] != TIMEOUT:
+        raise UnknownTaskError(f"task id {task_id!r} already ended ({final[RESULT]}) in {path}")
     if final is not None:  # the watcher's timeout row is the final one: one per task
-        return Stopped(started[6], task_id, TIMEOUT, float(final[5] or 0))
+        return Stopped(started[TASK], task_id, TIMEOUT, float(final[DURATION] or 0))
     row = _final_row(started, result)
     _write(path, row)
-    return Stopped(started[6], task_id, result, (row[5] or 0) / 1e9)
+    return Stopped(started[TASK], task_id, result, (row[DURATION] or 0) / 1e9)
 
 
 def _find(path: str, task_id: str) -> tuple[list[str] | None, list[str] | None]:
     """The task's ``started`` row and its last final row (as fields), if any."""
     started = final = None
     for _, fields in RowReader(path, strict=False).iter_fields():
-        if fields[2] == task_id:
-            if fields[7] == STARTED:
+        if fields[TASK_ID] == task_id:
+            if fields[RESULT] == STARTED:
                 started = fields
             else:
                 final = fields
@@ -107,8 +113,9 @@ def _find(path: str, task_id: str) -> tuple[list[str] | None, list[str] | None]:
 def _final_row(started: list[str], result: str) -> RawRow:
     """The final row for a task started in another process: wall-clock from start to now."""
     now = clock.wall_ns()
-    start_ns = _to_ns(parse_time(started[3]))
-    return (now, started[1], started[2], start_ns, now, max(now - start_ns, 0), started[6], result)
+    start_ns = to_ns(parse_time(started[START_TIME]))
+    duration = max(now - start_ns, 0)
+    return (now, started[MODE], started[TASK_ID], start_ns, now, duration, started[TASK], result)
 
 
 def _write(path: str, raw: RawRow) -> None:
@@ -155,10 +162,12 @@ def _ended_since(path: str, task_id: str, offset: int) -> tuple[int, bool]:
     except OSError:
         return offset, False
     complete = data[: data.rfind(b"\n") + 1]
-    wanted, started = escape(task_id).encode(), STARTED.encode()
     for line in complete.splitlines():
-        fields = line.split(b"\t")
-        if len(fields) == 8 and fields[2] == wanted and fields[7] != started:
+        try:
+            fields = split_line(line)
+        except ValueError:
+            continue
+        if fields[TASK_ID] == task_id and fields[RESULT] != STARTED:
             return offset + len(complete), True
     return offset + len(complete), False
 

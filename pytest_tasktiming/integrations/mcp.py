@@ -19,7 +19,18 @@ from typing import TYPE_CHECKING, Any
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, start, stop
-from pytest_tasktiming.records import STARTED, TIMEOUT, RowReader, _to_ns, parse_time
+from pytest_tasktiming.records import (
+    MODE,
+    RESULT,
+    START_TIME,
+    STARTED,
+    TASK,
+    TASK_ID,
+    TIMEOUT,
+    RowReader,
+    parse_time,
+    to_ns,
+)
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -152,7 +163,7 @@ class TaskBoard:
     def _from_file(self, task_id: str) -> tuple[int, float | None]:
         """The start and (default) timeout of an open task this server did not start."""
         fields = _open_rows(self.path).get(task_id)
-        begun = clock.wall_ns() if fields is None else _wall_ns(fields[3])
+        begun = clock.wall_ns() if fields is None else _wall_ns(fields[START_TIME])
         return begun, self.default_timeout
 
     def running(self) -> list[Running]:
@@ -165,15 +176,15 @@ class TaskBoard:
         now = clock.wall_ns()
         tasks = []
         for task_id, fields in open_rows.items():
-            elapsed = (now - _wall_ns(fields[3])) / 1e9
+            elapsed = (now - _wall_ns(fields[START_TIME])) / 1e9
             timeout = known[task_id][1] if task_id in known else self.default_timeout
             remaining = None if timeout is None else round(timeout - elapsed, 6)
             tasks.append(
                 Running(
                     task_id=task_id,
-                    task=fields[6],
-                    mode=fields[1],
-                    start_time=fields[3],
+                    task=fields[TASK],
+                    mode=fields[MODE],
+                    start_time=fields[START_TIME],
                     elapsed=round(elapsed, 6),
                     timeout=timeout,
                     remaining=remaining,
@@ -212,17 +223,17 @@ def _open_rows(path: str) -> dict[str, list[str]]:
     open_rows: dict[str, list[str]] = {}
     try:
         for _, fields in RowReader(path, strict=False).iter_fields():
-            if fields[7] == STARTED:
-                open_rows[fields[2]] = fields
+            if fields[RESULT] == STARTED:
+                open_rows[fields[TASK_ID]] = fields
             else:
-                open_rows.pop(fields[2], None)
+                open_rows.pop(fields[TASK_ID], None)
     except FileNotFoundError:
         pass
     return open_rows
 
 
 def _wall_ns(start_time: str) -> int:
-    return _to_ns(parse_time(start_time))
+    return to_ns(parse_time(start_time))
 
 
 @contextlib.contextmanager

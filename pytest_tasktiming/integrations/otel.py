@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.records import FAILING, TaskRow, _to_ns
+from pytest_tasktiming.records import FAILING, TaskRow, to_ns
 
 if TYPE_CHECKING:
     import pytest
@@ -163,8 +163,8 @@ def row_span(tracer: Tracer, row: TaskRow, parent: Span | None = None, **attribu
     from opentelemetry import trace
     from opentelemetry.trace import Status, StatusCode
 
-    start = _to_ns(row.start_time)
-    end = _to_ns(row.end_time) if row.end_time is not None else start
+    start = to_ns(row.start_time)
+    end = to_ns(row.end_time) if row.end_time is not None else start
     span = tracer.start_span(
         row.task,
         context=None if parent is None else trace.set_span_in_context(parent),

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.records import STARTED, RowReader
+from pytest_tasktiming.records import DURATION, RESULT, STARTED, TASK, RowReader
 from pytest_tasktiming.reports.tabular import Column, Value
 
 DEFAULT_TODO = "TODO.md"
@@ -170,10 +170,10 @@ def track(items: list[Item], path: str) -> list[Tracked]:
     found: dict[str, Tracked] = {item.text: Tracked(item) for item in items}
     try:
         for lineno, fields in RowReader(path).iter_fields():
-            now = found.get(normalize(fields[6])) if fields[7] != STARTED else None
-            if now is not None and fields[5]:
-                duration = now.total + _seconds(path, lineno, fields[5])
-                found[now.item.text] = Tracked(now.item, now.runs + 1, duration, fields[7])
+            now = found.get(normalize(fields[TASK])) if fields[RESULT] != STARTED else None
+            if now is not None and fields[DURATION]:
+                duration = now.total + _seconds(path, lineno, fields[DURATION])
+                found[now.item.text] = Tracked(now.item, now.runs + 1, duration, fields[RESULT])
     except FileNotFoundError:
         pass
     return [replace(found[item.text], item=item) for item in items]

@@ -7,7 +7,6 @@ over directly in a single process, inside the test's last report from an xdist w
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -30,8 +29,6 @@ SESSION_BUFFER = 256
 """Rows the session's writer collects before it writes: one locked append per 128 tests."""
 SESSION_FLUSH = 0.5
 """Seconds a row may wait at most: a killed run loses no more than that."""
-_UTC = _dt.timezone.utc
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
 
 
 Payload = tuple[int, int, int, str, "dict[str, Any] | None"]
@@ -168,7 +165,7 @@ class Recorder:
 
     def _put(self, raw: RawRow) -> None:
         if self._row_hooked:  # someone besides our own trylast implementation
-            raw = self._row_hook(config=self.config, row=row_from_raw(raw)).to_raw()
+            raw = self._row_hook(config=self.config, row=TaskRow.from_raw(raw)).to_raw()
         self.writer.put(raw)
         self.stats.rows += 1
 
@@ -194,22 +191,3 @@ class Recorder:
         candidates = self.stats.streak_candidates
         failing = _history.failing_streaks(self.settings.path, candidates) if candidates else []
         _summary.write(terminalreporter, self, failing)
-
-
-def row_from_raw(raw: RawRow) -> TaskRow:
-    """The typed row for a raw one (the row hook's argument)."""
-    timestamp, mode, task_id, start, end, duration, task, result = raw
-    return TaskRow(
-        timestamp=_moment(timestamp),
-        mode=mode,
-        task_id=task_id,
-        start_time=_moment(start),
-        end_time=None if end is None else _moment(end),
-        duration=None if duration is None else duration / 1e9,
-        task=task,
-        result=result,
-    )
-
-
-def _moment(ns: int) -> _dt.datetime:
-    return _EPOCH + _dt.timedelta(microseconds=ns // 1000)

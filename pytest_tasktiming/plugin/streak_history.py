@@ -7,7 +7,7 @@ from collections.abc import Iterable, Set
 
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.plugin.workers import stable_nodeid
-from pytest_tasktiming.records import FAILING, STARTED, RowReader
+from pytest_tasktiming.records import END_TIME, FAILING, RESULT, STARTED, TASK, TASK_ID, RowReader
 
 MIN_RUNS = 3
 
@@ -24,12 +24,12 @@ def failing_streaks(
     runs: dict[str, dict[str, tuple[str, str]]] = {}
     try:
         for _, fields in RowReader(path, strict=False).iter_fields():
-            result = fields[7]
+            result = fields[RESULT]
             if result == STARTED:
                 continue
-            task = stable_nodeid(fields[6])
+            task = stable_nodeid(fields[TASK])
             if task in tasks:
-                runs.setdefault(task, {})[fields[2]] = (fields[4], result)
+                runs.setdefault(task, {})[fields[TASK_ID]] = (fields[END_TIME], result)
     except (OSError, FormatError):
         return []
     streaks = [(task, _trailing_failures(by_id.values())) for task, by_id in runs.items()]

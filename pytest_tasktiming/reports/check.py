@@ -6,7 +6,17 @@ from dataclasses import asdict, dataclass
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.records import STARTED, TIMEOUT, RowReader, _parse_named
+from pytest_tasktiming.records import (
+    DURATION,
+    RESULT,
+    START_TIME,
+    STARTED,
+    TASK,
+    TASK_ID,
+    TIMEOUT,
+    RowReader,
+    parse_named_time,
+)
 from pytest_tasktiming.reports.tabular import Column, Value
 
 INTERRUPTED = "interrupted"
@@ -50,37 +60,39 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
     found: dict[str, Overrun] = {}
     unfinished: dict[str, tuple[int, list[str], float]] = {}
     for lineno, fields in RowReader(path).iter_fields():
-        task_id = fields[2]
+        task_id = fields[TASK_ID]
         try:
-            start = _parse_named(fields[3], "start_time").timestamp()
+            start = parse_named_time(fields[START_TIME], "start_time").timestamp()
         except ValueError as error:
             raise FormatError(path, lineno, str(error)) from None
-        if fields[7] == STARTED:
+        if fields[RESULT] == STARTED:
             unfinished[task_id] = (lineno, fields, start)
             continue
         unfinished.pop(task_id, None)
         found.pop(task_id, None)
         try:
-            duration = float(fields[5])
+            duration = float(fields[DURATION])
         except ValueError:
-            raise FormatError(path, lineno, f"duration {fields[5]!r} is not a number") from None
-        if fields[7] == TIMEOUT or (limit is not None and duration > limit):
-            found[task_id] = _overrun(fields, fields[7], duration, lineno)
+            raise FormatError(
+                path, lineno, f"duration {fields[DURATION]!r} is not a number"
+            ) from None
+        if fields[RESULT] == TIMEOUT or (limit is not None and duration > limit):
+            found[task_id] = _overrun(fields, fields[RESULT], duration, lineno)
     if limit is not None and unfinished:
         now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
         for lineno, fields, start in unfinished.values():
             elapsed = now - start
             if elapsed > limit:
-                found[fields[2]] = _overrun(fields, INTERRUPTED, elapsed, lineno)
+                found[fields[TASK_ID]] = _overrun(fields, INTERRUPTED, elapsed, lineno)
     return sorted(found.values(), key=lambda overrun: overrun.line)
 
 
 def _overrun(fields: list[str], result: str, duration: float, lineno: int) -> Overrun:
     return Overrun(
-        task=fields[6],
+        task=fields[TASK],
         result=result,
         duration=duration,
-        start_time=fields[3],
-        task_id=fields[2],
+        start_time=fields[START_TIME],
+        task_id=fields[TASK_ID],
         line=lineno,
     )

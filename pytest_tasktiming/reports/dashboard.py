@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.records import FIELDS, HEADER, TaskRow, fold, parse_fields, unescape
+from pytest_tasktiming.records import HEADER, TaskRow, fold, parse_line
 from pytest_tasktiming.reports.html import DEFAULT_THRESHOLD, DEFAULT_TIMEOUT, render_page
 from pytest_tasktiming.reports.html.payload import encode_rows
 
@@ -96,11 +96,8 @@ def _parse(data: bytes) -> tuple[list[TaskRow], int]:
     rows: list[TaskRow] = []
     skipped = 0
     for line in data.split(b"\n")[:-1]:
-        try:  # UnicodeDecodeError is a ValueError too
-            fields = line.decode("utf-8").split("\t")
-            if len(fields) != len(FIELDS):
-                raise ValueError(f"expected {len(FIELDS)} fields")
-            rows.append(parse_fields([unescape(field) for field in fields]))
+        try:
+            rows.append(parse_line(line))
         except ValueError:
             skipped += 1
     return rows, skipped

@@ -19,7 +19,18 @@ from typing import IO
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.records import FAILING, STARTED, UTC, RowReader, _parse_named
+from pytest_tasktiming.records import (
+    DURATION,
+    FAILING,
+    MODE,
+    RESULT,
+    START_TIME,
+    STARTED,
+    TASK_ID,
+    UTC,
+    RowReader,
+    parse_named_time,
+)
 from pytest_tasktiming.reports.tabular import Column, Value
 
 GROUPINGS = ("task", "mode", "run")
@@ -164,30 +175,30 @@ def summarize(
     key_column = 1 if by == "mode" else 6
     with _Spill() as spill:
         for lineno, fields in rows:
-            outcome = fields[7]
+            outcome = fields[RESULT]
             if outcome == STARTED:
                 continue
-            start = fields[3]
+            start = fields[START_TIME]
             # Rows close in the file share their second: only a new second needs parsing.
             if start[:20] != second or start[26:] != "+00:00":
                 start = _checked_time(path, lineno, start)
                 second = start[:20]
             try:
-                duration = float(fields[5])
+                duration = float(fields[DURATION])
             except ValueError:
                 duration = -1.0
             if not 0 <= duration < math.inf:
                 raise FormatError(
-                    path, lineno, f"duration {fields[5]!r} is not a number of seconds"
+                    path, lineno, f"duration {fields[DURATION]!r} is not a number of seconds"
                 )
             if filtering and (
-                (mode is not None and fields[1] != mode)
+                (mode is not None and fields[MODE] != mode)
                 or (result is not None and outcome != result)
                 or (since is not None and start < since)
                 or (until is not None and start >= until)
             ):
                 continue
-            key = run_of(fields[2]) if by_run else fields[key_column]
+            key = run_of(fields[TASK_ID]) if by_run else fields[key_column]
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _Group()
@@ -209,7 +220,7 @@ def summarize(
 def _checked_time(path: str, lineno: int, text: str) -> str:
     """``text`` as a canonical timestamp, or ``FormatError`` naming the line."""
     try:
-        moment = _parse_named(text, "start_time")
+        moment = parse_named_time(text, "start_time")
     except ValueError as error:
         raise FormatError(path, lineno, str(error)) from None
     if len(text) == 32 and text[10] == "T" and text[19] == ".":
