@@ -35,10 +35,12 @@ import wrapt
 
 from pytest_tasktiming import _task_run as _run
 from pytest_tasktiming import set_recording, timed, timed_task
+from pytest_tasktiming._task_spec import Spec
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.records import STARTED, LineFormatter, new_task_id
+from pytest_tasktiming.shared_writers import shared_writer, writer_for
 from pytest_tasktiming.timeout import watch
-from pytest_tasktiming.writer import flush_all, shared_writer
+from pytest_tasktiming.writer import flush_all
 
 Setup = Callable[[str], tuple[Callable[[], object], Callable[[], None]]]
 """Given a scratch folder: (the call to time, the flush that ends the measurement)."""
@@ -168,7 +170,7 @@ def task_timing_0(folder: str) -> tuple[Callable[[], object], Callable[[], None]
 
 def wrapt_function_wrapper(folder: str) -> tuple[Callable[[], object], Callable[[], None]]:
     """The same recording (``begin``, ``finish``) called from wrapt's ``FunctionWrapper``."""
-    spec = _run.Spec(
+    spec = Spec(
         "work", mode="code", timeout=None, warning_threshold=0.8, enforce=True,
         max_failures=3, path=None, source="bench",
     )  # fmt: skip
@@ -278,7 +280,7 @@ def hot_path(calls: int) -> None:
         pieces = {
             "new_task_id()": new_task_id,
             "clock.wall_ns() + clock.mono_ns()": lambda: (clock.wall_ns(), clock.mono_ns()),
-            "the writer lookup (writer_for)": lambda: _run.writer_for(None),
+            "the writer lookup (writer_for)": lambda: writer_for(None),
             "writer.put(row), caller side": lambda: writer.put(row),
             "streak bookkeeping (record_success)": lambda: tracker.record_success("work"),
             "watch(3600) + cancel()": lambda: watch("work", 3600).cancel(),

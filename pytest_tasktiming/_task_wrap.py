@@ -16,8 +16,9 @@ from typing import Any, ParamSpec, TypeVar
 
 import wrapt
 
-from pytest_tasktiming import _task_run
-from pytest_tasktiming._task_run import Spec, begin, begin_in_task, finish
+from pytest_tasktiming import _recording
+from pytest_tasktiming._task_run import begin, begin_in_task, finish
+from pytest_tasktiming._task_spec import Spec
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,7 +29,7 @@ Closure = Callable[[Callable[..., Any], Spec], Callable[..., Any]]
 def _timed_function(func: Callable[P, R], spec: Spec) -> Callable[P, R]:
     def timed_call(*args: P.args, **kwargs: P.kwargs) -> R:
         __tracebackhide__ = True
-        if not _task_run.recording:
+        if not _recording.recording:
             return func(*args, **kwargs)
         started = begin(spec)
         try:
@@ -45,7 +46,7 @@ def _timed_function(func: Callable[P, R], spec: Spec) -> Callable[P, R]:
 def _timed_coroutine(func: Callable[P, Any], spec: Spec) -> Callable[P, Any]:
     async def timed_call(*args: P.args, **kwargs: P.kwargs) -> Any:
         __tracebackhide__ = True
-        if not _task_run.recording:
+        if not _recording.recording:
             return await func(*args, **kwargs)
         started = begin_in_task(spec)  # at the first await, not at the call
         try:
@@ -62,7 +63,7 @@ def _timed_coroutine(func: Callable[P, Any], spec: Spec) -> Callable[P, Any]:
 def _timed_generator(func: Callable[P, Any], spec: Spec) -> Callable[P, Any]:
     def timed_call(*args: P.args, **kwargs: P.kwargs) -> Generator[Any, Any, Any]:
         __tracebackhide__ = True
-        if not _task_run.recording:
+        if not _recording.recording:
             return (yield from func(*args, **kwargs))
         started = begin(spec, interrupt=False)  # at the first next(): nothing ran before
         try:
@@ -83,7 +84,7 @@ def _timed_async_generator(func: Callable[P, Any], spec: Spec) -> Callable[P, An
     async def timed_call(*args: P.args, **kwargs: P.kwargs) -> AsyncGenerator[Any, Any]:
         __tracebackhide__ = True
         inner: AsyncGenerator[Any, Any] = func(*args, **kwargs)
-        started = begin_in_task(spec, interrupt=False) if _task_run.recording else None
+        started = begin_in_task(spec, interrupt=False) if _recording.recording else None
         try:
             # ``yield from`` for async generators: pass values, errors and closing through.
             item = await inner.__anext__()

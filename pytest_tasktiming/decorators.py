@@ -14,16 +14,17 @@ import os
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar, overload
 
-from pytest_tasktiming import _task_run
+from pytest_tasktiming import _recording
+from pytest_tasktiming._recording import env_says_off, set_recording
 from pytest_tasktiming._task_run import (
-    Spec,
+    STARTED_MONO,
+    STARTED_TASK_ID,
     Started,
     begin,
     begin_in_task,
-    env_says_off,
     finish,
-    set_recording,
 )
+from pytest_tasktiming._task_spec import Spec
 from pytest_tasktiming._task_wrap import default_name, wrap
 from pytest_tasktiming._timing import clock
 
@@ -167,7 +168,7 @@ class timed:
     @property
     def task_id(self) -> str:
         """The id of the current (or last) block's rows; ``""`` when nothing was recorded."""
-        return "" if self._started is None else self._started[0]
+        return "" if self._started is None else self._started[STARTED_TASK_ID]
 
     @property
     def elapsed(self) -> float:
@@ -183,9 +184,9 @@ class timed:
         if self._mono is not None and self._duration is None:
             raise RuntimeError(f"timed({self.task!r}) is already running; use one per block")
         self._duration = None
-        if _task_run.recording:
+        if _recording.recording:
             self._started = start(self._spec)
-            self._mono = self._started[4]
+            self._mono = self._started[STARTED_MONO]
         else:
             self._started = None
             self._mono = clock.mono_ns()

@@ -25,24 +25,18 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.appending import append_locked
 from pytest_tasktiming.exceptions import WriteFailedError
-from pytest_tasktiming.records import HEADER, LineFormatter, RawRow, TaskRow
+from pytest_tasktiming.paths import resolve_path
+from pytest_tasktiming.records import LineFormatter, RawRow, TaskRow
 
 if TYPE_CHECKING:
     import filelock
 
 log = logging.getLogger("pytest_tasktiming")
 
-DEFAULT_FILE = "task_timing.tsv"
 _MAX_PENDING_LINES = 100_000
 _MAX_BACKOFF = 5.0
-_TAIL_CHUNK = 65536
-
-
-def resolve_path(path: str | os.PathLike[str] | None = None) -> str:
-    """The absolute file path: ``path``, else ``$TASK_TIMING_FILE``, else ``task_timing.tsv``."""
-    chosen = path if path is not None else os.environ.get("TASK_TIMING_FILE") or DEFAULT_FILE
-    return os.path.abspath(os.fspath(chosen))
 
 
 class _FlushMarker:
@@ -243,7 +237,7 @@ class AsyncBufferedWriter:
         pending = self._pending
         count = len(pending)
         try:
-            _append(self.path, "".join(pending).encode("utf-8"), self._file_lock, self.fsync)
+            append_locked(self.path, "".join(pending).encode("utf-8"), self._file_lock, self.fsync)
         except (OSError, _lock_timeout()) as error:
             self._record_failure(error)
             return
@@ -308,92 +302,10 @@ def _lock_timeout() -> type[filelock.Timeout]:
     return filelock.Timeout
 
 
-def _append(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool) -> None:
-    """Append ``data`` under the file lock: header first in a new file, all or nothing."""
-    with lock:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            if size:
-                size = _cut_torn_tail(fd, path, size)
-            if size == 0:
-                data = HEADER.encode("utf-8") + data
-            try:
-                _write_all(fd, data)
-                if fsync:
-                    os.fsync(fd)
-            except OSError:
-                os.ftruncate(fd, size)  # no half batch: a retry writes it whole, once
-                raise
-        finally:
-            os.close(fd)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    """``os.write`` until all of ``data`` is written (a regular file may take it in parts)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _cut_torn_tail(fd: int, path: str, size: int) -> int:
-    """Remove a partial last line left by a writer that died mid-write; return the new size.
-
-    Only called under the file lock, when no live writer can be in the middle of a line.
-    """
-    if os.pread(fd, 1, size - 1) == b"\n":
-        return size
-    end = size
-    while end > 0:
-        start = max(0, end - _TAIL_CHUNK)
-        chunk = os.pread(fd, end - start, start)
-        newline = chunk.rfind(b"\n")
-        if newline >= 0:
-            end = start + newline + 1
-            break
-        end = start
-    os.ftruncate(fd, end)
-    log.warning(
-        "tasktiming: removed a torn partial line (%d bytes) from the end of %s, "
-        "left by a writer that was killed mid-write",
-        size - end,
-        path,
-    )
-    return end
-
-
 # --- the process's writers -----------------------------------------------------------------
 
 _live_writers: weakref.WeakSet[AsyncBufferedWriter] = weakref.WeakSet()
-_shared: dict[str, AsyncBufferedWriter] = {}
-_shared_lock = threading.Lock()
 _exit_flush_pid: int | None = None
-
-
-def shared_writer(path: str | os.PathLike[str] | None = None) -> AsyncBufferedWriter:
-    """The process's one writer for ``path`` (default: ``resolve_path``), made on first use."""
-    key = resolve_path(path)
-    writer = _shared.get(key)
-    if writer is None or writer.closed:
-        with _shared_lock:
-            writer = _shared.get(key)
-            if writer is None or writer.closed:
-                writer = _shared[key] = AsyncBufferedWriter(key)
-    return writer
-
-
-def redirect(path: str | os.PathLike[str], writer: AsyncBufferedWriter | None) -> None:
-    """Make ``shared_writer(path)`` return ``writer`` from now on; None forgets the stand-in.
-
-    For pytest-xdist workers: an in-memory collector stands in for the session's file, so rows
-    of ``@timed_task`` code running inside tests travel to the controller with the reports.
-    """
-    key = resolve_path(path)
-    with _shared_lock:
-        if writer is None:
-            _shared.pop(key, None)
-        else:
-            _shared[key] = writer
 
 
 def flush_all() -> None:

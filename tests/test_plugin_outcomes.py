@@ -182,7 +182,7 @@ def test_code_timed_inside_tests_writes_to_the_sessions_file(pytester: pytest.Py
     pytester.makepyfile(
         """
         import os
-        from pytest_tasktiming.writer import resolve_path
+        from pytest_tasktiming.paths import resolve_path
 
         def test_sees_the_file(request):
             assert resolve_path(None) == os.environ["TASK_TIMING_FILE"]

@@ -17,8 +17,13 @@ import filelock
 import pytest
 from waiting import wait_until
 
-from pytest_tasktiming import AsyncBufferedWriter, WriteFailedError, read_rows
-from pytest_tasktiming import writer as writer_module
+from pytest_tasktiming import (
+    AsyncBufferedWriter,
+    WriteFailedError,
+    appending,
+    read_rows,
+    shared_writers,
+)
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.records import HEADER, RawRow, new_task_id
 
@@ -238,20 +243,20 @@ def test_a_partial_write_is_undone_and_retried_whole(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "t.tsv"
-    real_write_all = writer_module._write_all
+    real_write_all = appending.write_all
 
     def disk_full_halfway(fd: int, data: bytes) -> None:
         real_write_all(fd, data[: len(data) // 2])
         raise OSError(errno.ENOSPC, "No space left on device")
 
     writer = AsyncBufferedWriter(path)
-    monkeypatch.setattr(writer_module, "_write_all", disk_full_halfway)
+    monkeypatch.setattr(appending, "write_all", disk_full_halfway)
     for index in range(10):
         writer.put(raw(f"r{index}"))
     with pytest.raises(WriteFailedError, match="No space left on device"):
         writer.flush()
     assert path.stat().st_size == 0
-    monkeypatch.setattr(writer_module, "_write_all", real_write_all)
+    monkeypatch.setattr(appending, "write_all", real_write_all)
     writer.close()
     assert tasks_in(path) == [f"r{index}" for index in range(10)]
 
@@ -299,7 +304,7 @@ def test_rows_of_a_forked_multiprocessing_child_are_flushed_at_its_exit(tmp_path
     result = run_python(
         """
         import multiprocessing, sys
-        from pytest_tasktiming.writer import shared_writer
+        from pytest_tasktiming.shared_writers import shared_writer
         from pytest_tasktiming._timing import clock
 
         def child(path):
@@ -321,12 +326,12 @@ def test_rows_of_a_forked_multiprocessing_child_are_flushed_at_its_exit(tmp_path
 def test_the_shared_writer_is_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-    default = writer_module.shared_writer()
-    assert default is writer_module.shared_writer("task_timing.tsv")
+    default = shared_writers.shared_writer()
+    assert default is shared_writers.shared_writer("task_timing.tsv")
     assert default.path == str(tmp_path / "task_timing.tsv")
     monkeypatch.setenv("TASK_TIMING_FILE", str(tmp_path / "env.tsv"))
-    assert writer_module.shared_writer().path == str(tmp_path / "env.tsv")
-    for writer in (default, writer_module.shared_writer()):
+    assert shared_writers.shared_writer().path == str(tmp_path / "env.tsv")
+    for writer in (default, shared_writers.shared_writer()):
         writer.close()
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.writer import resolve_path
+from pytest_tasktiming.paths import resolve_path
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1

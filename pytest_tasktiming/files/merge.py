@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import filelock
 
+from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
-from pytest_tasktiming.writer import resolve_path
 
 
 @dataclass(slots=True)

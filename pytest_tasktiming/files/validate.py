@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import filelock
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.appending import cut_torn_tail, log
+from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import STARTED, UTC, RowReader, TaskRow, parse_fields
-from pytest_tasktiming.writer import _cut_torn_tail, log, resolve_path
 
 WALL_TOLERANCE = 1.0
 """Seconds (or 1 %, if larger) a monotonic duration may differ from end_time - start_time:
@@ -133,7 +134,7 @@ def repair(path: str) -> int:
             fd = os.open(path, os.O_RDWR)
             try:
                 size = os.fstat(fd).st_size
-                return size - _cut_torn_tail(fd, path, size) if size else 0
+                return size - cut_torn_tail(fd, path, size) if size else 0
             finally:
                 os.close(fd)
     finally:
@@ -144,4 +145,4 @@ class _Quiet(logging.Filter):
     """Drops the writer's report of a torn line it cut, and nothing else."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.funcName != _cut_torn_tail.__name__
+        return record.funcName != cut_torn_tail.__name__

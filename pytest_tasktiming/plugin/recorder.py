@@ -22,7 +22,8 @@ from pytest_tasktiming.plugin import summary as _summary
 from pytest_tasktiming.plugin.settings import Settings
 from pytest_tasktiming.plugin.workers import ControllerHooks, stable_nodeid, stop_session
 from pytest_tasktiming.records import FAILING, STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
-from pytest_tasktiming.writer import AsyncBufferedWriter, redirect
+from pytest_tasktiming.shared_writers import redirect
+from pytest_tasktiming.writer import AsyncBufferedWriter
 
 ERROR = "error"
 SESSION_BUFFER = 256

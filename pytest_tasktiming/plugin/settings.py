@@ -16,7 +16,7 @@ from typing import TypeVar
 import pytest
 
 from pytest_tasktiming._durations import parse_seconds
-from pytest_tasktiming.writer import DEFAULT_FILE
+from pytest_tasktiming.paths import DEFAULT_FILE
 
 MARKER = "task_timing"
 MARKER_HELP = (

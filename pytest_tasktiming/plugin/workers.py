@@ -15,6 +15,7 @@ import pytest
 from pytest_tasktiming import writer
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.records import RawRow
+from pytest_tasktiming.shared_writers import redirect
 
 if TYPE_CHECKING:
     from pytest_tasktiming.plugin.recorder import Payload, Recorder
@@ -79,7 +80,7 @@ class WorkerRelay:
         self.config = config
         self.path = path
         self.collector = RowCollector(path)
-        writer.redirect(path, self.collector)
+        redirect(path, self.collector)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
@@ -87,7 +88,7 @@ class WorkerRelay:
         workeroutput[ROWS_KEY] = self.collector.take()
 
     def pytest_unconfigure(self) -> None:
-        writer.redirect(self.path, None)
+        redirect(self.path, None)
 
 
 class ControllerHooks:
