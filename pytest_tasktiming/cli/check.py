@@ -1,0 +1,45 @@
+"""``tasktiming check``: a CI gate, exit 1 if a task timed out or ran past ``--max``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from .arguments import chosen_file, command, file_argument, format_argument, seconds
+from .output import EXIT_FINDINGS, EXIT_OK, out, plural
+
+if TYPE_CHECKING:
+    from .arguments import Subparsers
+
+
+def add(subparsers: Subparsers) -> None:
+    """Declare ``check`` and its arguments."""
+    from pytest_tasktiming.reports.tabular import FORMATS
+
+    parser = command(
+        subparsers, "check", "Exit 1 if any task timed out or ran past --max (a CI gate)."
+    )
+    file_argument(parser)
+    parser.add_argument(
+        "--max",
+        type=seconds("--max"),
+        default=3600.0,
+        metavar="SECONDS",
+        help="the limit: 3600, 90m, 1.5h (default 3600; 0: only timeouts count)",
+    )
+    format_argument(parser, FORMATS)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the overruns and, in a table, a count; exit 1 if there are any."""
+    from pytest_tasktiming.reports.check import COLUMNS, find_overruns
+    from pytest_tasktiming.reports.tabular import render
+
+    overruns = find_overruns(chosen_file(args.file), limit=args.max)
+    limit = "no limit" if args.max is None else f"the limit of {args.max:g} s"
+    if args.format != "table" or overruns:
+        out(render(COLUMNS, [overrun.as_record() for overrun in overruns], args.format))
+    if args.format == "table":
+        out(f"{plural(len(overruns), 'task')} timed out or ran past {limit}\n")
+    return EXIT_FINDINGS if overruns else EXIT_OK

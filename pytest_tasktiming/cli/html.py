@@ -1,0 +1,37 @@
+"""``tasktiming html``: a self-contained HTML report of a file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from pytest_tasktiming.paths import resolve_path
+
+from .arguments import command, file_argument, timeout_option
+from .output import EXIT_OK, out
+
+if TYPE_CHECKING:
+    from .arguments import Subparsers
+
+
+def add(subparsers: Subparsers) -> None:
+    """Declare ``html`` and its arguments."""
+    parser = command(
+        subparsers,
+        "html",
+        "Write a self-contained HTML report: timeline by worker, durations, slowest, "
+        "timeouts, warnings, failure streaks and a table of every task.",
+    )
+    file_argument(parser)
+    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the page to write")
+    timeout_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Write the page and print where."""
+    from pytest_tasktiming.reports.html import write_html_report
+
+    written = write_html_report(resolve_path(args.file), args.output, timeout=args.timeout or 0.0)
+    out(f"wrote {written}\n")
+    return EXIT_OK

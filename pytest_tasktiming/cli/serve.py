@@ -1,0 +1,54 @@
+"""``tasktiming serve``: a live, read-only dashboard of a growing file."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from pytest_tasktiming.paths import resolve_path
+
+from .arguments import command, file_argument, port, timeout_option
+from .output import EXIT_OK, out
+
+if TYPE_CHECKING:
+    from .arguments import Subparsers
+
+
+def add(subparsers: Subparsers) -> None:
+    """Declare ``serve`` and its arguments."""
+    from pytest_tasktiming.reports.dashboard import DEFAULT_HOST, DEFAULT_PORT
+
+    parser = command(
+        subparsers,
+        "serve",
+        "Serve a live dashboard of a growing file: running tasks against their timeout, "
+        "recent results and the report's views (read-only).",
+    )
+    file_argument(parser)
+    parser.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"the address to listen on (default {DEFAULT_HOST}: this machine only)",
+    )
+    parser.add_argument(
+        "--port",
+        type=port,
+        default=DEFAULT_PORT,
+        help=f"the port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    timeout_option(parser)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the address, then serve until interrupted."""
+    from pytest_tasktiming.reports.dashboard import DashboardServer
+
+    path = resolve_path(args.file)
+    server = DashboardServer(path, args.host, args.port, timeout=args.timeout or 0.0)
+    out(f"serving {path} at {server.url} (Ctrl+C to stop)\n")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return EXIT_OK
