@@ -1,4 +1,11 @@
-"""CommandFailureTracker: consecutive failures per command, so a retry loop knows when to stop.
+"""Failure streaks: the rule for a history of results, and ``CommandFailureTracker`` for code.
+
+``streak_after`` is the one rule every reader of the file follows (the pytest summary, the
+report, the history): a failing result extends a streak, a skip neither extends nor ends it,
+anything else ends it.
+
+``CommandFailureTracker`` counts consecutive failures per command, so a retry loop knows
+when to stop.
 
 Unlike pybreaker, no lock is held around the user's call (nothing here wraps a call at all),
 and only ``Exception`` counts: ``KeyboardInterrupt`` and ``SystemExit`` are neither a failure
@@ -9,6 +16,24 @@ and no lock is needed anywhere.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+
+from pytest_tasktiming.records import FAILING, SKIPPED
+
+
+def streak_after(count: int, result: str) -> int:
+    """The failure streak after one more run ending in ``result``, from ``count`` before it."""
+    if result in FAILING:
+        return count + 1
+    return count if result == SKIPPED else 0
+
+
+def trailing_failures(results: Iterable[str]) -> int:
+    """The failure streak at the end of ``results``, oldest first."""
+    count = 0
+    for result in results:
+        count = streak_after(count, result)
+    return count
 
 
 class _Counts(threading.local):

@@ -12,7 +12,8 @@ import pytest
 from plugin_helpers import EXPECTED_OUTCOMES, OUTCOMES_TEST, final_by_task, rows_of
 
 from pytest_tasktiming import read_rows, timed_task
-from pytest_tasktiming.integrations.otel import FLUSH_BUDGET, default_exporter, export_rows
+from pytest_tasktiming.integrations.otel import default_exporter, export_rows
+from pytest_tasktiming.plugin.otel import FLUSH_BUDGET
 from pytest_tasktiming.records import to_ns
 
 pytest.importorskip("opentelemetry.sdk")  # the [otel] extra; the test extra installs it

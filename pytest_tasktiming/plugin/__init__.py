@@ -1,10 +1,11 @@
 """The pytest plugin: ``pytest --task-timing`` makes every test a row of the TSV file.
 
-Registered through the ``pytest11`` entry point; until enabled it only adds its options,
-marker and hooks. Enabled, ``pytest_configure`` resolves the settings once and registers the
-stateful parts, imported only then: a ``Runner`` where tests run (``_runner.py``: deadline,
-duration, outcome) and, where the file is written, a ``Recorder`` (``_recorder.py``); an xdist
-worker gets a ``WorkerRelay`` instead.
+Registered through the ``pytest11`` entry point; until enabled it only adds its options
+(``options.py``), marker and hooks (``hookspecs.py``), and imports nothing else of ours but
+the settings. Enabled, ``pytest_configure`` resolves the settings once and registers the
+stateful parts, imported only then: a ``Runner`` where tests run (``runner.py``: deadline,
+duration, outcome) and, where the file is written, a ``Recorder`` (``recorder.py``); an xdist
+worker gets a ``WorkerRelay`` (``workers.py``) instead.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from dataclasses import replace
 
 import pytest
 
-from pytest_tasktiming.integrations import otel
-from pytest_tasktiming.plugin import hookspecs
-from pytest_tasktiming.plugin import workers as _xdist
-from pytest_tasktiming.plugin.settings import ENV_FILE, MARKER_HELP, Settings, add_options
+from pytest_tasktiming.paths import ENV_FILE
+from pytest_tasktiming.plugin import hookspecs, otel
+from pytest_tasktiming.plugin.options import MARKER_HELP, add_options
+from pytest_tasktiming.plugin.settings import Settings, is_worker, worker_path
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 """The session's resolved settings, in ``config.stash`` when the plugin is enabled."""
@@ -25,12 +26,6 @@ SETTINGS_KEY = pytest.StashKey[Settings]()
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
-    parser.getgroup("tasktiming").addoption(
-        "--task-timing-html",
-        metavar="PATH",
-        help="at the end of the session, write the file's HTML report to PATH",
-    )
-    otel.add_options(parser)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -42,25 +37,25 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = Settings.from_config(config)
     if config.getoption("task_timing_html") and not settings.enabled:
         raise pytest.UsageError("--task-timing-html needs --task-timing (or task_timing = true)")
-    otel.configure(config, settings, writes_rows=not _xdist.is_worker(config))
+    worker = is_worker(config)
+    otel.configure(config, settings, writes_rows=not worker)
     if not settings.enabled:
         return
-    worker = _xdist.is_worker(config)
     if worker:
-        settings = replace(settings, path=_xdist.worker_path(config) or settings.path)
+        settings = replace(settings, path=worker_path(config) or settings.path)
     config.stash[SETTINGS_KEY] = settings
     _point_environment_at(config, settings.path)
-    from pytest_tasktiming.plugin.recorder import (
-        Recorder,
-    )  # here: a session that does not record never loads them
+    # Here: a session that does not record never loads them.
+    from pytest_tasktiming.plugin.recorder import Recorder
     from pytest_tasktiming.plugin.runner import Runner
+    from pytest_tasktiming.plugin.workers import WorkerRelay
 
     runner = Runner(config, settings, exit_on_stuck=True if worker else None)
     config.pluginmanager.register(runner, "tasktiming-runner")
     # Only one process writes test rows: this one, or under xdist the controller, to which
     # workers send what they measured inside the reports.
     if worker:
-        runner.relay = _xdist.WorkerRelay(config, settings.path)
+        runner.relay = WorkerRelay(config, settings.path)
         config.pluginmanager.register(runner.relay, "tasktiming-relay")
     else:
         runner.recorder = Recorder(config, settings)
@@ -72,7 +67,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """Write the ``--task-timing-html`` report of the file, with this session's rows in it."""
     out = session.config.getoption("task_timing_html")
     settings = session.config.stash.get(SETTINGS_KEY, None)
-    if not out or settings is None or _xdist.is_worker(session.config):
+    if not out or settings is None or is_worker(session.config):
         return
     from pytest_tasktiming.reports.html import write_html_report
     from pytest_tasktiming.writer import flush_all

@@ -19,9 +19,10 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import streak_history as _history
 from pytest_tasktiming.plugin import summary as _summary
-from pytest_tasktiming.plugin.settings import Settings
-from pytest_tasktiming.plugin.workers import ControllerHooks, stable_nodeid, stop_session
-from pytest_tasktiming.records import FAILING, STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
+from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.settings import PATH_KEY, Settings
+from pytest_tasktiming.plugin.workers import ROWS_KEY, stop_session, worker_id
+from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
 from pytest_tasktiming.shared_writers import redirect
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
@@ -65,7 +66,6 @@ class Recorder:
         redirect(settings.path, self.writer)
         config.add_cleanup(self._close)
         self.stats = _summary.SessionStats()
-        self.streak: list[str] = []
         self.write_error: str | None = None
         self._pending: dict[str, _Started] = {}
         self._offsets: dict[str, int] = {}
@@ -150,17 +150,14 @@ class Recorder:
         # The row is produced as the test ends: its timestamp is its end time, which also
         # lets the writer reuse that text instead of reading the clock and formatting again.
         self._put((end, mode, started.task_id, start, end, duration, task, result))
-        self.stats.add(task, result, duration)
-        if result in FAILING:
-            self.streak.append(task)
-        elif result != "skipped":
-            self.streak.clear()
+        stats = self.stats
+        stats.add(task, result, duration)
         limit = self.settings.max_streak
         session = self._session
-        if limit and len(self.streak) >= limit and session is not None and not session.shouldfail:
+        if limit and stats.streak >= limit and session is not None and not session.shouldfail:
             stop_session(
                 session,
-                f"tasktiming: stopping after {len(self.streak)} consecutive failing tests "
+                f"tasktiming: stopping after {stats.streak} consecutive failing tests "
                 f"(max streak {limit})",
             )
 
@@ -191,4 +188,50 @@ class Recorder:
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         candidates = self.stats.streak_candidates
         failing = _history.failing_streaks(self.settings.path, candidates) if candidates else []
-        _summary.write(terminalreporter, self, failing)
+        _summary.write(
+            terminalreporter,
+            self.stats,
+            self.settings,
+            self.writer,
+            failing=failing,
+            write_error=self.write_error,
+        )
+
+
+class ControllerHooks:
+    """In the controller: hear of tests from the workers' events and reports, tell workers
+    the file, take their last rows, and finish the tests of workers that died.
+
+    Registered only when xdist's ``dsession`` runs the session; its own hooks are marked
+    ``optionalhook`` anyway, as ``-p no:xdist`` does not know them.
+    """
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.recorder = recorder
+        self.settings = recorder.settings
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        # A marker's mode and task are not known here: they arrive with the final report.
+        now, mono = clock.wall_ns(), clock.mono_ns()
+        self.recorder.start(nodeid, self.settings.mode, stable_nodeid(nodeid), now, mono)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        payload: Payload | None = getattr(report, "task_timing", None)
+        if payload is not None:
+            self.recorder.finish(report.nodeid, payload, worker_id(getattr(report, "node", None)))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        node.workerinput[PATH_KEY] = self.settings.path
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: object) -> None:
+        workeroutput: dict[str, Any] = getattr(node, "workeroutput", {})
+        rows = workeroutput.get(ROWS_KEY)
+        if rows:
+            self.recorder.relay(rows, worker_id(node))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport) -> None:
+        self.recorder.finish_crashed(crashitem, str(report.longrepr))

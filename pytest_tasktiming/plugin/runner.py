@@ -17,9 +17,10 @@ import pytest
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
-from pytest_tasktiming.plugin import workers as _xdist
+from pytest_tasktiming.plugin.nodeids import stable_nodeid
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
 from pytest_tasktiming.plugin.settings import MARKER, Settings
+from pytest_tasktiming.plugin.workers import WorkerRelay
 from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
 
@@ -42,7 +43,7 @@ class _Running:
         self.item = item
         self.nodeid = nodeid = item.nodeid  # pytest 9 builds the string at each access
         self.settings = settings
-        self.task = settings.task or _xdist.stable_nodeid(nodeid)
+        self.task = settings.task or stable_nodeid(nodeid)
         self.result: str | None = None
         self.finished = False
         self.warnings: list[float] = []
@@ -90,7 +91,7 @@ class Runner:
         self.settings = settings
         self.exit_on_stuck = exit_on_stuck
         self.current: _Running | None = None
-        self.relay: _xdist.WorkerRelay | None = None
+        self.relay: WorkerRelay | None = None
         self.recorder: Recorder | None = None  # set when this process writes the file
         self._options = self._deadline_options(settings)
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
@@ -169,13 +170,18 @@ class Runner:
             span = clock.mono_ns() - running.start_mono
             # A timed-out test's row shows its whole span: never shorter than its timeout.
             duration = span if result == TIMEOUT else running.duration
-            payload = self._payload(running, result, duration, span)
             if running.warnings:
                 self._record_warnings(running)
-            if self.recorder is not None:
-                self.recorder.finish(running.nodeid, payload)
-            else:  # an xdist worker: the report takes it to the controller
-                report.task_timing = payload  # type: ignore[attr-defined]
+            self._deliver(running, report, self._payload(running, result, duration, span))
+
+    def _deliver(self, running: _Running, report: pytest.TestReport, payload: Payload) -> bool:
+        """Hand a finished test to the recorder, or in an xdist worker attach it to ``report``
+        for the controller; True when the report carries it."""
+        if self.recorder is not None:
+            self.recorder.finish(running.nodeid, payload)
+            return False
+        report.task_timing = payload  # type: ignore[attr-defined]
+        return True
 
     def _payload(self, running: _Running, result: str, duration: int, span: int) -> Payload:
         """Plain data, and little of it: xdist serialises it into every test's last report.
@@ -239,11 +245,8 @@ class Runner:
         )
         span = clock.mono_ns() - running.start_mono
         payload = self._payload(running, TIMEOUT, round(deadline.elapsed * 1e9), span)
-        if self.recorder is not None:
-            self.recorder.finish(running.nodeid, payload)
-        else:  # an xdist worker: xdist sends the report on to the controller
-            report.task_timing = payload  # type: ignore[attr-defined]
-            self.config.hook.pytest_runtest_logreport(report=report)
+        if self._deliver(running, report, payload):
+            self.config.hook.pytest_runtest_logreport(report=report)  # xdist sends it on
 
     @pytest.hookimpl(trylast=True)
     def pytest_tasktiming_timeout_warning(

@@ -11,23 +11,17 @@ import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
 from pytest_tasktiming._durations import parse_seconds
-from pytest_tasktiming.paths import DEFAULT_FILE
+from pytest_tasktiming.paths import DEFAULT_FILE, ENV_FILE
 
 MARKER = "task_timing"
-MARKER_HELP = (
-    "task_timing(timeout=None, enforce=None, mode=None, task=None): per-test settings of "
-    "pytest-tasktiming: timeout in seconds or with a unit ('90', '30m', '1.5h'; 0 = none), "
-    "enforce=False to only warn, the row's mode and task name."
-)
 DEFAULT_MODE = "pytest"
 DEFAULT_TIMEOUT: float | None = 3600.0
 DEFAULT_WARNING_THRESHOLD = 0.8
-ENV_FILE = "TASK_TIMING_FILE"
 
 T = TypeVar("T")
 
@@ -52,8 +46,8 @@ class Settings:
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
         """Resolve the options and ini values of ``config``; raise ``pytest.UsageError`` if bad."""
-        values = _Values(config)
-        enabled = values.get("task_timing", _parse_bool, default=False)
+        values = OptionValues(config)
+        enabled = values.get("task_timing", parse_bool, default=False)
         if not enabled:
             return cls(enabled=False, path="")
         no_enforce = config.getoption("task_timing_no_enforce")
@@ -65,7 +59,7 @@ class Settings:
             warning_threshold=values.get(
                 "task_timing_warning_threshold", _parse_ratio, default=DEFAULT_WARNING_THRESHOLD
             ),
-            enforce=False if no_enforce else values.get("task_timing_enforce", _parse_bool, True),
+            enforce=False if no_enforce else values.get("task_timing_enforce", parse_bool, True),
             max_streak=values.get("task_timing_max_streak", _parse_count, default=0),
         )
 
@@ -89,58 +83,7 @@ class Settings:
         return replace(self, **changes) if changes else self  # type: ignore[arg-type]
 
 
-def add_options(parser: pytest.Parser) -> None:
-    """Register the command-line options and ini keys of CONTRACT.md."""
-    group = parser.getgroup("tasktiming", "record every test's timing (pytest-tasktiming)")
-    group.addoption(
-        "--task-timing",
-        action="store_true",
-        default=None,
-        help="record every test as rows of the task-timing TSV file",
-    )
-    group.addoption(
-        "--task-timing-file",
-        metavar="PATH",
-        help=f"the TSV file (default: ${ENV_FILE}, else {DEFAULT_FILE} in the rootdir)",
-    )
-    group.addoption(
-        "--task-timing-mode", metavar="MODE", help="the rows' mode column (default: pytest)"
-    )
-    group.addoption(
-        "--task-timing-timeout",
-        metavar="SECONDS",
-        help="per-test timeout: seconds or '30m', '1.5h'; 0 = none (default: 3600)",
-    )
-    group.addoption(
-        "--task-timing-warning-threshold",
-        metavar="RATIO",
-        help="warn when a test has used this share of its timeout (default: 0.8)",
-    )
-    group.addoption(
-        "--task-timing-no-enforce",
-        action="store_true",
-        default=False,
-        help="only warn about slow tests, never fail one for time",
-    )
-    group.addoption(
-        "--task-timing-max-streak",
-        metavar="N",
-        help="stop the session after N consecutive failing tests (default: 0 = never)",
-    )
-    # Registered as strings: each also accepts a TOML number or boolean (see _Values).
-    for name, help_text in (
-        ("task_timing", "record every test (true/false)"),
-        ("task_timing_file", "the TSV file, relative to the rootdir"),
-        ("task_timing_mode", "the rows' mode column (default: pytest)"),
-        ("task_timing_timeout", "per-test timeout: 3600, '3600' or '1h'; 0 = none"),
-        ("task_timing_warning_threshold", "share of the timeout that warns (default 0.8)"),
-        ("task_timing_enforce", "false: only warn, never fail a test for time"),
-        ("task_timing_max_streak", "stop after N consecutive failing tests (0 = never)"),
-    ):
-        parser.addini(name, help_text, type="string", default=None)
-
-
-class _Values:
+class OptionValues:
     """Reads one setting from the command line, else the ini file, parsed and validated."""
 
     def __init__(self, config: pytest.Config) -> None:
@@ -198,7 +141,7 @@ _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
-def _parse_bool(value: object, source: str) -> bool:
+def parse_bool(value: object, source: str) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -247,7 +190,25 @@ def _parse_task(value: object, source: str) -> str:
 
 _MARKER_KEYWORDS: dict[str, Callable[[object, str], object]] = {
     "timeout": _parse_timeout,
-    "enforce": _parse_bool,
+    "enforce": parse_bool,
     "mode": _parse_mode,
     "task": _parse_task,
 }
+
+
+# --- xdist: which process this is ------------------------------------------------------
+
+PATH_KEY = "tasktiming_path"
+"""``workerinput`` key: the file the controller writes, as it tells its workers."""
+
+
+def is_worker(config: pytest.Config) -> bool:
+    """True in an xdist worker process (it has ``workerinput``)."""
+    return hasattr(config, "workerinput")
+
+
+def worker_path(config: pytest.Config) -> str | None:
+    """The file the controller writes, as it told this worker (None outside workers)."""
+    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+    path = workerinput.get(PATH_KEY)
+    return path if isinstance(path, str) else None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Set
+from collections.abc import Set
 
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.plugin.workers import stable_nodeid
-from pytest_tasktiming.records import END_TIME, FAILING, RESULT, STARTED, TASK, TASK_ID, RowReader
+from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.records import END_TIME, RESULT, STARTED, TASK, TASK_ID, RowReader
+from pytest_tasktiming.streaks import trailing_failures
 
 MIN_RUNS = 3
 
@@ -32,15 +33,10 @@ def failing_streaks(
                 runs.setdefault(task, {})[fields[TASK_ID]] = (fields[END_TIME], result)
     except (OSError, FormatError):
         return []
-    streaks = [(task, _trailing_failures(by_id.values())) for task, by_id in runs.items()]
+    streaks = [(task, trailing_failures(_in_time_order(by_id))) for task, by_id in runs.items()]
     return sorted((item for item in streaks if item[1] >= min_runs), key=lambda x: (-x[1], x[0]))
 
 
-def _trailing_failures(runs: Iterable[tuple[str, str]]) -> int:
-    count = 0
-    for _, result in sorted(runs, reverse=True):
-        if result in FAILING:
-            count += 1
-        elif result != "skipped":
-            break
-    return count
+def _in_time_order(runs: dict[str, tuple[str, str]]) -> list[str]:
+    """The results of ``runs`` (task id: end time, result) by end time."""
+    return [result for _, result in sorted(runs.values())]

@@ -21,7 +21,6 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import (
     DURATION,
-    FAILING,
     MODE,
     RESULT,
     START_TIME,
@@ -32,6 +31,7 @@ from pytest_tasktiming.records import (
     parse_named_time,
 )
 from pytest_tasktiming.reports.tabular import Column, Value
+from pytest_tasktiming.streaks import streak_after
 
 GROUPINGS = ("task", "mode", "run")
 
@@ -204,10 +204,7 @@ def summarize(
                 group = groups[key] = _Group()
             group.durations.append(duration)
             group.last = outcome
-            if outcome in FAILING:
-                group.streak += 1
-            elif outcome != "skipped":  # a skip neither extends nor ends it, as in pytest's summary
-                group.streak = 0
+            group.streak = streak_after(group.streak, outcome)
             held += 1
             if held >= SPILL_AT:
                 spill.save(groups)
