@@ -18,11 +18,6 @@ def docs_conftest(hook: str) -> str:
     return block
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 SLOW_TEST = """
 import time
 import pytest

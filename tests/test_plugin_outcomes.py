@@ -21,11 +21,6 @@ from pytest_tasktiming import fold, read_rows
 from pytest_tasktiming.timeout import watchdog as _watchdog
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 def test_every_outcome_gets_its_own_result_and_agrees_with_junitxml(
     pytester: pytest.Pytester,
 ) -> None:

@@ -11,13 +11,6 @@ import pytest
 from plugin_helpers import final_by_task, rows_of
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-    monkeypatch.delenv("TASK_TIMING_EXIT_ON_STUCK", raising=False)
-    monkeypatch.delenv("TASK_TIMING_GRACE", raising=False)
-
-
 def test_test_over_its_timeout_fails_as_timeout_and_the_session_goes_on(
     pytester: pytest.Pytester,
 ) -> None:

@@ -325,7 +325,6 @@ def test_rows_of_a_forked_multiprocessing_child_are_flushed_at_its_exit(tmp_path
 
 def test_the_shared_writer_is_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
     default = shared_writers.shared_writer()
     assert default is shared_writers.shared_writer("task_timing.tsv")
     assert default.path == str(tmp_path / "task_timing.tsv")

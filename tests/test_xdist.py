@@ -19,11 +19,6 @@ N2 = ("-n", "2", "-p", "no:benchmark")
 """Two workers; pytest-benchmark, if installed, would warn that xdist disables it."""
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 @pytest.mark.parametrize(
     "dist",
     [
