@@ -795,10 +795,29 @@ def test_an_unhashable_block_name_is_refused_clearly_and_a_block_can_have_its_ow
     assert rows_in(tsv_path) == []
 
 
-def test_timeouts_accept_seconds_as_numbers_or_strings_with_units() -> None:
-    for timeout in (90, 1.5, "90", "30m", "1.5h", None, 0):
-        timed_task(timeout=timeout)(documented)
-        timed("block", timeout=timeout)
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        pytest.param(90, id="int"),
+        pytest.param(1.5, id="float"),
+        pytest.param("90", id="string-seconds"),
+        pytest.param("30m", id="minutes"),
+        pytest.param("1.5h", id="hours"),
+        pytest.param(None, id="none"),
+        pytest.param(0, id="zero"),
+    ],
+)
+def test_timeouts_accept_seconds_as_numbers_or_strings_with_units(
+    tsv_path: Path, timeout: float | str | None
+) -> None:
+    @timed_task(name="work", timeout=timeout)
+    def work() -> str:
+        return "done"
+
+    assert work() == "done"
+    with timed("block", timeout=timeout):
+        pass
+    assert results_in(tsv_path) == [("work", "completed"), ("block", "completed")]
 
 
 def logged(text: str, within: float = 10.0) -> bool:
