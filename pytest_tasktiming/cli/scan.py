@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from .arguments import CliError, command, format_argument, seconds
+from .arguments import CliError, format_argument, seconds_option
 from .output import EXIT_FINDINGS, EXIT_OK, out
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = (
+    "Find timeouts above --max in Python, pytest/tox config and CI workflows, "
+    "without running anything."
+)
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``scan`` and its arguments."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``scan``."""
     from pytest_tasktiming.scan import FORMATS
 
-    parser = command(
-        subparsers,
-        "scan",
-        "Find timeouts above --max in Python, pytest/tox config and CI workflows, "
-        "without running anything.",
-    )
     parser.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default .)"
     )
-    parser.add_argument(
-        "--max",
-        type=seconds("--max"),
-        default=3600.0,
-        metavar="SECONDS",
-        help="the largest timeout allowed: 3600, 90m, 2h (default 3600)",
-    )
+    seconds_option(parser, "--max", "the largest timeout allowed: 3600, 90m, 2h (default 3600)")
     format_argument(parser, FORMATS)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
