@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-INHERITED = ("TASK_TIMING_FILE", "TASK_TIMING_GRACE", "TASK_TIMING_EXIT_ON_STUCK")
+INHERITED = ("TASK_TIMING", "TASK_TIMING_FILE", "TASK_TIMING_GRACE", "TASK_TIMING_EXIT_ON_STUCK")
 
 
 @pytest.fixture(autouse=True)

@@ -10,17 +10,15 @@ import functools
 import inspect
 import logging
 import multiprocessing
-import os
 import pickle
-import subprocess
 import sys
-import textwrap
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from processes import run_captured, run_python
 
 from pytest_tasktiming import (
     FailureLimitExceeded,
@@ -53,13 +51,6 @@ def finals_in(path: Path) -> list[TaskRow]:
 
 def results_in(path: Path) -> list[tuple[str, str]]:
     return [(row.task, row.result) for row in finals_in(path)]
-
-
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=120, check=False, env={**os.environ, **env},
-    )  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -1041,10 +1032,9 @@ def test_the_orchestrator_example_records_its_steps_and_its_retry_loops_stop(
 ) -> None:
     path = tmp_path / "t.tsv"
     script = Path(__file__).resolve().parent.parent / "examples" / "orchestrator.py"
-    result = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60,
-        check=False, cwd=tmp_path, env={**os.environ, "TASK_TIMING_FILE": str(path)},
-    )  # fmt: skip
+    result = run_captured(
+        [sys.executable, str(script)], cwd=tmp_path, timeout=60, TASK_TIMING_FILE=str(path)
+    )
     assert result.returncode == 0, result.stderr
     assert "search: giving up: 'health check' failed 3 times in a row" in result.stdout
     results = collections.Counter(results_in(path))

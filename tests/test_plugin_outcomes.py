@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from plugin_helpers import (
     assert_rows_agree_with_junit,
     final_by_task,
     rows_of,
+    run_pytest_process,
 )
 
 from pytest_tasktiming import fold, read_rows
@@ -211,14 +210,8 @@ def test_frozen_time_in_a_test_does_not_corrupt_its_row(pytester: pytest.Pyteste
 def test_examples_suite_runs_green_and_records_tests_and_helpers(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parent.parent
     tsv = tmp_path / "task_timing.tsv"
-    process = subprocess.run(
-        [sys.executable, "-m", "pytest", "--task-timing", "-p", "no:cacheprovider", "examples/"],
-        cwd=root,
-        env={**os.environ, "TASK_TIMING_FILE": str(tsv)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    process = run_pytest_process(
+        root, "-p", "no:cacheprovider", "examples/", timeout=120, TASK_TIMING_FILE=str(tsv)
     )
     assert process.returncode == 0, process.stdout + process.stderr
     assert "tasktiming: examples/test_example.py::test_slow_report has run" in process.stderr

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugin_helpers import final_by_task, rows_of
+from plugin_helpers import final_by_task, rows_of, run_pytest_process
 
 
 def test_test_over_its_timeout_fails_as_timeout_and_the_session_goes_on(
@@ -187,15 +187,8 @@ def test_stuck_test_leaves_its_timeout_row_and_stack_before_the_process_exits(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_stuck=STUCK_TEST)
-    env = {**os.environ, "TASK_TIMING_GRACE": "0.3", "TASK_TIMING_EXIT_ON_STUCK": "1"}
-    process = subprocess.run(
-        [sys.executable, "-m", "pytest", "--task-timing", "-p", "no:xdist"],
-        cwd=pytester.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    process = run_pytest_process(
+        pytester.path, "-p", "no:xdist", TASK_TIMING_GRACE="0.3", TASK_TIMING_EXIT_ON_STUCK="1"
     )
     assert process.returncode == 124, process.stdout + process.stderr
     assert "tasktiming: test_stuck.py::test_stuck is stuck: " in process.stderr
@@ -208,16 +201,7 @@ def test_stuck_test_without_exit_keeps_its_timeout_row_and_the_session_goes_on(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_stuck=STUCK_TEST)
-    env = {**os.environ, "TASK_TIMING_GRACE": "0.3"}
-    process = subprocess.run(
-        [sys.executable, "-m", "pytest", "--task-timing", "-p", "no:xdist"],
-        cwd=pytester.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    process = run_pytest_process(pytester.path, "-p", "no:xdist", TASK_TIMING_GRACE="0.3")
     assert process.returncode == 0, process.stdout + process.stderr
     finals = final_by_task(pytester.path / "task_timing.tsv")
     assert finals["test_stuck.py::test_stuck"].result == "timeout"

@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
+from processes import run_captured
 from waiting import wait_until
 
 from pytest_tasktiming import timeout
@@ -563,15 +564,12 @@ def test_exit_on_stuck_exits_the_process_with_its_code_after_flushing(tmp_path: 
         """
     )
     (tmp_path / "stuck.py").write_text(script)
-    env = {**os.environ, "TASK_TIMING_EXIT_ON_STUCK": "1", "TASK_TIMING_GRACE": "0.3"}
     start = time.monotonic()
-    done = subprocess.run(
+    done = run_captured(
         [sys.executable, str(tmp_path / "stuck.py")],
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=30,
-        check=False,
+        TASK_TIMING_EXIT_ON_STUCK="1",
+        TASK_TIMING_GRACE="0.3",
     )
     assert done.returncode == timeout.EXIT_ON_STUCK_CODE == 124
     assert time.monotonic() - start < 20

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import filelock
 import pytest
+from processes import run_python
 from waiting import wait_until
 
 from pytest_tasktiming import (
@@ -35,13 +36,6 @@ def raw(task: str, result: str = "completed") -> RawRow:
 
 def tasks_in(path: Path) -> list[str]:
     return [row.task for row in read_rows(path)]
-
-
-def run_python(code: str, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        capture_output=True, text=True, timeout=120, check=False, **kwargs,  # type: ignore[call-overload]
-    )  # fmt: skip
 
 
 def test_flush_puts_every_row_in_the_file_under_one_header(tmp_path: Path) -> None:
