@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
 import pytest
+
+if TYPE_CHECKING:
+    from pytest_tasktiming.reports.dashboard import DashboardServer
 
 INHERITED = ("TASK_TIMING", "TASK_TIMING_FILE", "TASK_TIMING_GRACE", "TASK_TIMING_EXIT_ON_STUCK")
 
@@ -16,3 +23,21 @@ def _no_inherited_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     for name in INHERITED:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def serving() -> Iterator[Callable[[DashboardServer], DashboardServer]]:
+    """``serving(DashboardServer(...))`` serves it from a thread until the test's teardown."""
+    running: list[tuple[DashboardServer, threading.Thread]] = []
+
+    def serve(server: DashboardServer) -> DashboardServer:
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return server
+
+    yield serve
+    for server, thread in running:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
