@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from processes import run_captured, run_python
+from waiting import run_in_thread
 
 from pytest_tasktiming import (
     FailureLimitExceeded,
@@ -857,23 +858,8 @@ def test_a_call_past_its_timeout_in_a_worker_thread_is_stopped_in_its_own_code(
         while True:
             pass
 
-    raised: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            spins()
-        except BaseException as error:
-            raised.append(error)
-
-    def run_worker() -> None:
-        thread = threading.Thread(target=worker)
-        thread.start()
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-
     with pytest.warns(TaskTimeoutWarning):
-        run_worker()
-    (error,) = raised
+        error = run_in_thread(spins)
     assert type(error) is TaskTimeoutError
     assert error.task == "spins"
     assert results_in(tsv_path) == [("spins", "timeout")]

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from processes import run_captured
-from waiting import wait_until
+from waiting import run_in_thread, wait_until
 
 from pytest_tasktiming import timeout
 from pytest_tasktiming._timing import clock
@@ -39,23 +39,6 @@ needs_signals = pytest.mark.skipif(
 
 def quiet(deadline: Deadline) -> None:
     """An ``on_warning`` that keeps tests free of warnings they do not look at."""
-
-
-def run_in_thread(func: Callable[[], object]) -> BaseException | None:
-    """Run ``func`` in a new thread; return what it raised, if anything."""
-    raised: list[BaseException] = []
-
-    def body() -> None:
-        try:
-            func()
-        except BaseException as error:
-            raised.append(error)
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    thread.join(10)
-    assert not thread.is_alive(), "the thread was never interrupted"
-    return raised[0] if raised else None
 
 
 def busy_until(event: threading.Event, limit: float = 5.0) -> None:
