@@ -54,6 +54,14 @@ def results_in(path: Path) -> list[tuple[str, str]]:
     return [(row.task, row.result) for row in finals_in(path)]
 
 
+def only_duration(path: Path, result: str) -> float:
+    """The duration of the one task in the file, once it checked that it ended in ``result``."""
+    (final,) = finals_in(path)
+    assert final.result == result
+    assert final.duration is not None
+    return final.duration
+
+
 @pytest.fixture(autouse=True)
 def _recording_restored(tsv_path: Path) -> Iterator[None]:
     """Every test writes to its own file and leaves recording on."""
@@ -100,8 +108,7 @@ def test_the_duration_is_the_time_the_body_took(tsv_path: Path) -> None:
         threading.Event().wait(0.2)
 
     wait()
-    (final,) = finals_in(tsv_path)
-    assert final.duration is not None and 0.2 <= final.duration < 2
+    assert 0.2 <= only_duration(tsv_path, "completed") < 2
 
 
 def test_an_exception_is_a_failed_row_and_reaches_the_caller_untouched(tsv_path: Path) -> None:
@@ -238,9 +245,7 @@ def test_an_async_function_is_timed_around_its_awaited_body(tsv_path: Path) -> N
         return await pending
 
     assert asyncio.run(main()) == 7
-    (final,) = finals_in(tsv_path)
-    assert final.result == "completed"
-    assert final.duration is not None and 0.05 <= final.duration < 0.3
+    assert 0.05 <= only_duration(tsv_path, "completed") < 0.3
 
 
 def test_a_coroutine_driven_outside_asyncio_is_recorded_and_never_interrupted(
@@ -268,9 +273,7 @@ def test_a_generator_is_timed_over_the_whole_iteration(tsv_path: Path) -> None:
     assert [row.result for row in rows_in(tsv_path)] == ["started"]
     threading.Event().wait(0.2)  # the consumer's time between items is part of the iteration
     assert list(iterator) == [1, 2]
-    (final,) = finals_in(tsv_path)
-    assert final.result == "completed"
-    assert final.duration is not None and final.duration >= 0.2
+    assert only_duration(tsv_path, "completed") >= 0.2
 
 
 def test_a_generator_passes_sent_values_and_its_return_value_through(tsv_path: Path) -> None:
@@ -845,9 +848,7 @@ def test_a_call_past_its_timeout_in_the_main_thread_raises_and_is_recorded_as_ti
     assert type(info.value) is TaskTimeoutError
     assert (info.value.task, info.value.timeout) == ("hangs", 0.3)
     assert 0.3 <= info.value.elapsed < 5
-    (final,) = finals_in(tsv_path)
-    assert final.result == "timeout"
-    assert final.duration is not None and 0.3 <= final.duration < 5
+    assert 0.3 <= only_duration(tsv_path, "timeout") < 5
 
 
 def test_a_call_past_its_timeout_in_a_worker_thread_is_stopped_in_its_own_code(
@@ -915,9 +916,7 @@ def test_without_enforcement_a_late_call_only_warns_and_completes(tsv_path: Path
     with pytest.warns(TaskTimeoutWarning) as warned:
         assert late() == "finished"
     assert "task 'late' ran past its 0.2s timeout" in str(warned[-1].message)
-    (final,) = finals_in(tsv_path)
-    assert final.result == "completed"
-    assert final.duration is not None and final.duration >= 0.2
+    assert only_duration(tsv_path, "completed") >= 0.2
 
 
 def test_a_timeout_the_body_swallows_is_still_recorded_as_timeout(tsv_path: Path) -> None:

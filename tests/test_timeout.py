@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import bdb
+import contextlib
 import logging
 import os
 import pickle
@@ -17,7 +18,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from processes import run_captured
@@ -428,61 +429,62 @@ def test_watchdog_is_restarted_in_a_forked_child() -> None:
 # --- the signal handler ----------------------------------------------------------------------
 
 
+class UsersHandler(NamedTuple):
+    """A signal handler of the user's own, and the event it sets when called."""
+
+    function: Callable[[int, FrameType | None], None]
+    called: threading.Event
+
+
+@contextlib.contextmanager
+def users_handler(signum: int) -> Iterator[UsersHandler]:
+    """Install a user's handler for ``signum``; put back the one before it afterwards."""
+    called = threading.Event()
+
+    def function(signum: int, frame: FrameType | None) -> None:
+        called.set()
+
+    original = signal.signal(signum, function)
+    try:
+        yield UsersHandler(function, called)
+    finally:
+        signal.signal(signum, original)
+
+
 @needs_signals
 def test_previous_handler_gets_foreign_signals_and_is_restored(own_signal_handler: None) -> None:
     assert _interrupt.SIGNAL is not None
-    received = threading.Event()
-
-    def users_handler(signum: int, frame: FrameType | None) -> None:
-        received.set()
-
-    original = signal.signal(_interrupt.SIGNAL, users_handler)
-    try:
+    with users_handler(_interrupt.SIGNAL) as users:
         with watch("task", 60, on_warning=quiet):
-            assert signal.getsignal(_interrupt.SIGNAL) is not users_handler
+            assert signal.getsignal(_interrupt.SIGNAL) is not users.function
             signal.pthread_kill(threading.get_ident(), _interrupt.SIGNAL)
-            assert received.wait(5), "a signal the watchdog did not send was swallowed"
+            assert users.called.wait(5), "a signal the watchdog did not send was swallowed"
         restore_signal_handler()
-        assert signal.getsignal(_interrupt.SIGNAL) is users_handler
-    finally:
-        signal.signal(_interrupt.SIGNAL, original)
+        assert signal.getsignal(_interrupt.SIGNAL) is users.function
 
 
 @needs_signals
 def test_users_sigalrm_handler_is_untouched_and_still_fires() -> None:
-    rang = threading.Event()
-
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        rang.set()
-
-    original = signal.signal(signal.SIGALRM, alarm)
-    try:
-        with watch("task", 60, on_warning=quiet):
-            signal.setitimer(signal.ITIMER_REAL, 0.05)
-            assert rang.wait(5)
-        assert signal.getsignal(signal.SIGALRM) is alarm
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, original)
+    with users_handler(signal.SIGALRM) as alarm:
+        try:
+            with watch("task", 60, on_warning=quiet):
+                signal.setitimer(signal.ITIMER_REAL, 0.05)
+                assert alarm.called.wait(5)
+            assert signal.getsignal(signal.SIGALRM) is alarm.function
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 @needs_signals
 def test_a_handler_installed_after_ours_is_never_clobbered(own_signal_handler: None) -> None:
     assert _interrupt.SIGNAL is not None
     watch("installs ours", 60, on_warning=quiet).cancel()
-
-    def later_handler(signum: int, frame: FrameType | None) -> None:
-        pass
-
-    original = signal.signal(_interrupt.SIGNAL, later_handler)
-    try:
+    with users_handler(_interrupt.SIGNAL) as later:
         with pytest.raises(TaskTimeoutError), watch("falls back", 0.2, on_warning=quiet) as d:
             busy_until(threading.Event(), limit=10)
         assert d.interrupted_by == "async exception"
         restore_signal_handler()
-        assert signal.getsignal(_interrupt.SIGNAL) is later_handler
-    finally:
-        signal.signal(_interrupt.SIGNAL, original)
+        assert signal.getsignal(_interrupt.SIGNAL) is later.function
 
 
 # --- the last resort -------------------------------------------------------------------------
