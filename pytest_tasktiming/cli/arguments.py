@@ -1,4 +1,5 @@
-"""What the subcommands share in declaring their arguments: the parser, CliError, value types.
+"""What the subcommands share in reading their arguments: the parser, CliError, the options
+several commands take, value types, and which file is meant when none is named.
 
 A bad argument raises ``CliError`` instead of argparse's exit, so that ``main`` prints it as
 the one error line every other input error gets.
