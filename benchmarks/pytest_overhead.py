@@ -102,8 +102,9 @@ NO_FULL_GC = "import gc, sys, pytest; gc.set_threshold(700, 10, 10**9); sys.exit
 
 
 def environment(out: Path) -> dict[str, str]:
-    return {
-        **os.environ,
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {  # bytecode written once and then read, as on a user's machine
+        **inherited,
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "TASK_TIMING_FILE": str(out / "task_timing.tsv"),
         # String hashing is salted per process; the salt moves instruction counts by ~5k.

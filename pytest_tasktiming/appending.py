@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from pytest_tasktiming.records import HEADER
 
 if TYPE_CHECKING:
-    import filelock
+    from pytest_tasktiming.file_lock import FileLock
 
 log = logging.getLogger("pytest_tasktiming")
 
@@ -21,7 +21,7 @@ TAIL_CHUNK = 65536
 """Bytes read backwards at a time while looking for the last complete line."""
 
 
-def append_locked(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool) -> None:
+def append_locked(path: str, data: bytes, lock: FileLock, fsync: bool) -> None:
     """Append ``data`` under the file lock: header first in a new file, all or nothing."""
     with lock:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)

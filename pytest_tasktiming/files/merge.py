@@ -11,8 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import filelock
-
+from pytest_tasktiming.file_lock import FileLock, lock_for
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
 
@@ -71,8 +70,8 @@ def _rows(path: str, rewrite: Rewrite) -> Iterable[TaskRow]:
         rewrite.torn.append(f"{path}:{reader.torn_line}")
 
 
-def _locked(out: str) -> filelock.BaseFileLock:
-    return filelock.FileLock(resolve_path(out) + ".lock")
+def _locked(out: str) -> FileLock:
+    return lock_for(resolve_path(out))
 
 
 def _write_atomically(out: str, lines: Iterable[str]) -> int:

@@ -61,3 +61,8 @@ def unescape(field: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+RawRow = tuple[int, str, str, int, "int | None", "int | None", str, str]
+"""(timestamp_ns, mode, task_id, start_ns, end_ns, duration_ns, task, result); times in ns,
+in the order of ``fields.FIELDS``."""

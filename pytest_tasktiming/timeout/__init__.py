@@ -4,16 +4,35 @@ Every deadline is handed to the process's one watchdog thread (``watchdog.py``),
 it through the stages of ``deadline.py`` and stops a task by the means in ``interrupt.py``;
 ``registry.py`` registers deadlines and ``enforcer.py`` is the start/check/stop API. What
 users can rely on is in docs/timeouts.md.
+
+Names are imported on first use (PEP 562), so the plugin, which registers deadlines, does
+not load the enforcer.
 """
 
 from __future__ import annotations
 
-from pytest_tasktiming._durations import parse_seconds
-from pytest_tasktiming.timeout.deadline import Deadline, DeadlineOptions
-from pytest_tasktiming.timeout.enforcer import TimeoutEnforcer
-from pytest_tasktiming.timeout.interrupt import restore_signal_handler
-from pytest_tasktiming.timeout.registry import register, watch
-from pytest_tasktiming.timeout.watchdog import DEFAULT_GRACE, EXIT_ON_STUCK_CODE
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pytest_tasktiming._durations import parse_seconds
+    from pytest_tasktiming.timeout.deadline import Deadline, DeadlineOptions
+    from pytest_tasktiming.timeout.enforcer import TimeoutEnforcer
+    from pytest_tasktiming.timeout.interrupt import restore_signal_handler
+    from pytest_tasktiming.timeout.registry import register, watch
+    from pytest_tasktiming.timeout.watchdog import DEFAULT_GRACE, EXIT_ON_STUCK_CODE
+
+_HOMES = {
+    "DEFAULT_GRACE": "pytest_tasktiming.timeout.watchdog",
+    "Deadline": "pytest_tasktiming.timeout.deadline",
+    "DeadlineOptions": "pytest_tasktiming.timeout.deadline",
+    "EXIT_ON_STUCK_CODE": "pytest_tasktiming.timeout.watchdog",
+    "TimeoutEnforcer": "pytest_tasktiming.timeout.enforcer",
+    "parse_seconds": "pytest_tasktiming._durations",
+    "register": "pytest_tasktiming.timeout.registry",
+    "restore_signal_handler": "pytest_tasktiming.timeout.interrupt",
+    "watch": "pytest_tasktiming.timeout.registry",
+}
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -26,3 +45,12 @@ __all__ = [
     "restore_signal_handler",
     "watch",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

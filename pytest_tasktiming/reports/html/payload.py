@@ -16,7 +16,7 @@ from typing import Any
 
 from pytest_tasktiming.records import TaskRow
 
-Payload = dict[str, Any]
+PageData = dict[str, Any]
 
 # Inside <script type="application/json"> only "</script" or "<!--" could end the element;
 # escaping every <, > and & (and the JS line separators) rules that out for any input.
@@ -25,7 +25,7 @@ _SCRIPT_SAFE = str.maketrans(
 )
 
 
-def encode_rows(rows: Iterable[TaskRow]) -> Payload:
+def encode_rows(rows: Iterable[TaskRow]) -> PageData:
     """The rows as ``{"strings": [...], "rows": [[...], ...]}`` with a shared string table."""
     index: dict[str, int] = {}
     strings: list[str] = []
