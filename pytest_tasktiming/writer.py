@@ -2,7 +2,7 @@
 
 Callers never touch the disk: ``put`` is a ``deque.append`` (one atomic C call under the GIL,
 no lock). The thread wakes when ``buffer_size`` rows wait or every ``flush_interval``, formats
-everything queued and appends it with one ``write`` under the lock next to the file (``file_lock``),
+everything queued and appends it with one ``write`` under the lock next to the file (``appending``),
 so any number of threads and processes can share it.
 
 One shared deque beats per-thread queues in CPython: measured by benchmarks/queue_choice.py
@@ -25,9 +25,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import append_locked
+from pytest_tasktiming.appending import LockTimeout, append_locked, lock_for
 from pytest_tasktiming.exceptions import WriteFailedError
-from pytest_tasktiming.file_lock import LockTimeout, lock_for
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import LineFormatter, RawRow
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from processes import run_captured
 
 from pytest_tasktiming import TaskRow, fold, read_rows
-from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.workers import stable_nodeid
 
 OUTCOMES_TEST = """
 import pytest

@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pytest_tasktiming.file_lock import FileLock, lock_for
+from pytest_tasktiming.appending import FileLock, lock_for
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
 

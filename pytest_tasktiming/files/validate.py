@@ -14,8 +14,7 @@ import os
 from dataclasses import dataclass, field
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import cut_torn_tail, log
-from pytest_tasktiming.file_lock import lock_for
+from pytest_tasktiming.appending import cut_torn_tail, lock_for, log
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import STARTED, UTC, RowReader, TaskRow, parse_fields
 

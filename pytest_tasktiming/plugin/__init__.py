@@ -11,15 +11,19 @@ worker gets a ``WorkerRelay`` (``workers.py``) instead.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_tasktiming.paths import ENV_FILE
 from pytest_tasktiming.plugin import hookspecs
-from pytest_tasktiming.plugin.options import MARKER_HELP, add_options
-from pytest_tasktiming.plugin.values import is_worker, recording_enabled, worker_path
+from pytest_tasktiming.plugin.options import (
+    MARKER_HELP,
+    add_options,
+    is_worker,
+    recording_enabled,
+    worker_path,
+)
 
 if TYPE_CHECKING:
     from pytest_tasktiming.plugin.settings import Settings
@@ -54,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
     worker = is_worker(config)
     otel.configure(config, settings.mode, writes_rows=not worker)
     if worker:
-        settings = replace(settings, path=worker_path(config) or settings.path)
+        settings = settings._replace(path=worker_path(config) or settings.path)
     config.stash[SETTINGS_KEY] = settings
     _point_environment_at(config, settings.path)
     runner = Runner(config, settings, exit_on_stuck=True if worker else None)

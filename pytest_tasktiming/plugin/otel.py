@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.plugin.values import OptionValues, parse_bool
+from pytest_tasktiming.plugin.options import OptionValues, parse_bool
 
 if TYPE_CHECKING:
     import pytest

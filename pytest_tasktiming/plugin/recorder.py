@@ -17,10 +17,9 @@ import pytest
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import summary as _summary
-from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.options import PATH_KEY
 from pytest_tasktiming.plugin.settings import Settings
-from pytest_tasktiming.plugin.values import PATH_KEY
-from pytest_tasktiming.plugin.workers import ROWS_KEY, stop_session, worker_id
+from pytest_tasktiming.plugin.workers import ROWS_KEY, stable_nodeid, stop_session, worker_id
 from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, new_task_id
 from pytest_tasktiming.shared_writers import redirect
 from pytest_tasktiming.writer import AsyncBufferedWriter

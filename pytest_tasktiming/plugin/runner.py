@@ -10,17 +10,15 @@ import os
 import sys
 import traceback
 import warnings
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
-from pytest_tasktiming.plugin.nodeids import stable_nodeid
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
 from pytest_tasktiming.plugin.settings import MARKER, Settings
-from pytest_tasktiming.plugin.workers import WorkerRelay
+from pytest_tasktiming.plugin.workers import WorkerRelay, stable_nodeid
 from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
 
@@ -117,7 +115,7 @@ class Runner:
                 and settings.enforce
                 and _pytest_timeout_applies(item, everywhere, _marked(item, "timeout", theirs))
             ):
-                settings = replace(settings, enforce=False)  # it times the test: we only warn
+                settings = settings._replace(enforce=False)  # it times the test: we only warn
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import pytest
 
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming.paths import DEFAULT_FILE, ENV_FILE
-from pytest_tasktiming.plugin.values import OptionValues, checked, ini_value, parse_bool
+from pytest_tasktiming.plugin.options import OptionValues, checked, ini_value, parse_bool
 
 MARKER = "task_timing"
 DEFAULT_MODE = "pytest"
@@ -27,9 +26,11 @@ DEFAULT_WARNING_THRESHOLD = 0.8
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """What applies to a session, or, with its marker on top, to one test.
+
+    Frozen, and a ``NamedTuple`` rather than a dataclass: creating a frozen dataclass costs a
+    recording session about 5 million instructions of start-up (benchmarks/startup.py).
 
     :param task: the row's task name; None means the test's node id.
     :param timeout: seconds, or None for no timeout.
@@ -77,7 +78,7 @@ class Settings:
                     f"expected one of {', '.join(_MARKER_KEYWORDS)}"
                 )
             changes[key] = checked(parse, value, source)
-        return replace(self, **changes) if changes else self  # type: ignore[arg-type]
+        return self._replace(**changes) if changes else self  # type: ignore[arg-type]
 
 
 def _resolve_file(config: pytest.Config) -> str:

@@ -40,14 +40,12 @@ if TYPE_CHECKING:
         TIMESTAMP,
         RawRow,
         escape,
+        new_task_id,
         unescape,
     )
     from pytest_tasktiming.records.formatting import (
         LineFormatter,
         format_duration,
-    )
-    from pytest_tasktiming.records.ids import (
-        new_task_id,
     )
     from pytest_tasktiming.records.reading import (
         RowReader,
@@ -95,7 +93,7 @@ _HOMES = {
     "unescape": "fields",
     "LineFormatter": "formatting",
     "format_duration": "formatting",
-    "new_task_id": "ids",
+    "new_task_id": "fields",
     "RowReader": "reading",
     "fold": "reading",
     "parse_fields": "reading",

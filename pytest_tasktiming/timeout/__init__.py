@@ -19,8 +19,12 @@ if TYPE_CHECKING:
     from pytest_tasktiming.timeout.deadline import Deadline, DeadlineOptions
     from pytest_tasktiming.timeout.enforcer import TimeoutEnforcer
     from pytest_tasktiming.timeout.interrupt import restore_signal_handler
-    from pytest_tasktiming.timeout.registry import register, watch
-    from pytest_tasktiming.timeout.watchdog import DEFAULT_GRACE, EXIT_ON_STUCK_CODE
+    from pytest_tasktiming.timeout.watchdog import (
+        DEFAULT_GRACE,
+        EXIT_ON_STUCK_CODE,
+        register,
+        watch,
+    )
 
 _HOMES = {
     "DEFAULT_GRACE": "pytest_tasktiming.timeout.watchdog",
@@ -29,9 +33,9 @@ _HOMES = {
     "EXIT_ON_STUCK_CODE": "pytest_tasktiming.timeout.watchdog",
     "TimeoutEnforcer": "pytest_tasktiming.timeout.enforcer",
     "parse_seconds": "pytest_tasktiming._durations",
-    "register": "pytest_tasktiming.timeout.registry",
+    "register": "pytest_tasktiming.timeout.watchdog",
     "restore_signal_handler": "pytest_tasktiming.timeout.interrupt",
-    "watch": "pytest_tasktiming.timeout.registry",
+    "watch": "pytest_tasktiming.timeout.watchdog",
 }
 
 __all__ = [
