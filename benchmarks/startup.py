@@ -10,8 +10,8 @@ install does (``as_installed.py``). Compared in the same run:
   options (target: at most 1.2x its added start-up);
 - ``--task-timing`` against ``--junitxml`` (target: at most its added start-up).
 
-    python benchmarks/startup.py                  # sizes 20 and 220
-    python benchmarks/startup.py --sizes 50 550
+    python benchmarks/startup.py                  # sizes 20 and 220, teardown left out
+    python benchmarks/startup.py --sizes 50 550 --with-teardown
 """
 
 from __future__ import annotations
@@ -20,25 +20,37 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from pytest_overhead import TASKTIMING, instructions, make_suite
+from pytest_overhead import NO_FULL_GC, TASKTIMING, instructions, make_suite
 
-AS_INSTALLED = ["-p", "as_installed"]
+WITHOUT_TEARDOWN = (
+    "import gc, os, sys, pytest; gc.set_threshold(700, 10, 10**9); code = pytest.main(); "
+    "sys.stdout.flush(); os._exit(code)"
+)
+"""Leaves right after pytest returns: the interpreter's own teardown (a garbage collection
+of the whole heap whose cost jumps by millions of instructions with any change in what
+keeps a module alive) is not start-up, and would drown the differences measured."""
+
 CONFIGS: dict[str, list[str]] = {
-    "bare pytest": AS_INSTALLED,
-    "options-only plugin": [*AS_INSTALLED, "-p", "options_only_plugin"],
-    "installed, not enabled": [*AS_INSTALLED, *TASKTIMING],
-    "--junitxml": [*AS_INSTALLED, "--junitxml={out}/junit.xml"],
-    "--task-timing": [*AS_INSTALLED, *TASKTIMING, "--task-timing"],
+    "bare pytest": [],
+    "options-only plugin": ["-p", "options_only_plugin"],
+    "installed, not enabled": TASKTIMING,
+    "--junitxml": ["--junitxml={out}/junit.xml"],
+    "--task-timing": [*TASKTIMING, "--task-timing"],
 }
+AS_INSTALLED = ["-p", "as_installed"]
 
 
-def fixed_costs(sizes: tuple[int, int], root: Path, out: Path) -> dict[str, float]:
+def fixed_costs(
+    sizes: tuple[int, int], root: Path, out: Path, program: str, marking: list[str]
+) -> dict[str, float]:
     """Each configuration's start-up in instructions: the intercept at zero tests."""
     small, large = (make_suite(root, size) for size in sizes)
     costs = {}
-    for name, args in CONFIGS.items():
-        instructions(small, args, out)  # compile the bytecode first
-        few, many = instructions(small, args, out), instructions(large, args, out)
+    for name, config in CONFIGS.items():
+        args = [*marking, *config]
+        instructions(small, args, out, program)  # compile the bytecode first
+        few = instructions(small, args, out, program)
+        many = instructions(large, args, out, program)
         per_test = (many - few) / (sizes[1] - sizes[0])
         costs[name] = few - per_test * sizes[0]
     return costs
@@ -47,12 +59,19 @@ def fixed_costs(sizes: tuple[int, int], root: Path, out: Path) -> dict[str, floa
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs=2, default=(20, 220))
+    for flag, meaning in (
+        ("--with-teardown", "count the interpreter's teardown too"),
+        ("--editable", "mark only the plugin for assertion rewriting, as an editable install"),
+    ):
+        parser.add_argument(flag, action="store_true", help=meaning)
     options = parser.parse_args()
+    program = NO_FULL_GC if options.with_teardown else WITHOUT_TEARDOWN
+    marking = [] if options.editable else AS_INSTALLED
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         out = root / "out"
         out.mkdir()
-        costs = fixed_costs(tuple(options.sizes), root, out)
+        costs = fixed_costs(tuple(options.sizes), root, out, program, marking)
     bare = costs["bare pytest"]
     added = {name: cost - bare for name, cost in costs.items()}
     print(f"start-up instructions (cachegrind; intercept of {options.sizes[0]} and "

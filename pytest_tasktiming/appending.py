@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import time
-from types import TracebackType
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.records import HEADER
@@ -66,12 +65,7 @@ class FileLock:
             raise
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         fd, self._fd = self._fd, None
         try:
             if fd is not None:
