@@ -522,8 +522,8 @@ def _add_scan(subparsers: Subparsers) -> None:
     parser = _command(
         subparsers,
         "scan",
-        "Find timeouts above --max in Python, pytest/tox config and CI workflows, "
-        "without running anything.",
+        "Find what lets something run longer than --max: timeouts in Python, pytest/tox "
+        "config and CI workflows, and CI jobs without one, without running anything.",
     )
     parser.add_argument(
         "paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default .)"
@@ -531,20 +531,44 @@ def _add_scan(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--max",
         type=_seconds("--max"),
-        default=3600.0,
+        default=argparse.SUPPRESS,
         metavar="SECONDS",
-        help="the largest timeout allowed: 3600, 90m, 2h (default 3600)",
+        help="the largest timeout allowed: 3600, 90m, 2h (default: max in "
+        "[tool.tasktiming.scan], else 3600)",
     )
     _format_argument(parser, FORMATS)
+    parser.add_argument(
+        "--select", metavar="CODES", help="report only these codes or prefixes: TT001,TT002"
+    )
+    parser.add_argument("--ignore", metavar="CODES", help="never report these codes or prefixes")
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply the configured exclude to paths named here too (for pre-commit)",
+    )
     parser.set_defaults(run=_run_scan)
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from .scan import render, scan_paths
+    import dataclasses
 
-    if args.max is None:
+    from .scan import ConfigError, codes, load, render, scan_paths
+
+    limit = getattr(args, "max", False)  # not given: the configuration's, or 3600
+    if limit is None:
         raise CliError("--max must be above 0 for scan")
-    findings = scan_paths(args.paths, limit=args.max)
+    try:
+        settings = dataclasses.replace(
+            load(args.paths),
+            select=codes(args.select or "", "--select"),
+            ignore=codes(args.ignore or "", "--ignore"),
+            force_exclude=args.force_exclude,
+        )
+    except ConfigError as error:
+        raise CliError(str(error)) from None
+    if limit:
+        settings = dataclasses.replace(settings, limit=limit)
+    findings = scan_paths(args.paths, settings)
     _out(render(findings, args.format))
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK
 
