@@ -93,7 +93,7 @@ def seconds_text(seconds: float) -> str:
 
 def number(value: float) -> str:
     """``3600000``, ``3.05``: whole numbers in full, never ``3.6e+06``."""
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:g}"
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
 def as_written(value: float, unit: str, seconds: float) -> str:

@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 
-from .apis import GENERIC_CALL, Api, ApiTable, name_unit, trigger_words
+from .apis import GENERIC_CALLS, Api, ApiTable, name_unit, trigger_words
 from .findings import (
     NOT_PARSED,
     Finding,
@@ -37,14 +37,17 @@ class PythonScanner:
 
     def __init__(self, apis: Iterable[Api]) -> None:
         self.table = ApiTable(apis)
-        words = sorted(trigger_words(apis), key=len, reverse=True)
-        self.words = re.compile(b"|".join(re.escape(word) for word in words))
+        self.word_list = sorted(trigger_words(apis), key=len, reverse=True)
+        self.words = re.compile(b"|".join(re.escape(word) for word in self.word_list))
 
     def candidate_lines(self, source: bytes) -> list[int]:
         """The numbers of the lines that hold a trigger, in order; [] means nothing to parse."""
         lowered = source.lower()
-        starts = [m.start() for m in self.words.finditer(lowered)]
-        starts += [m.start() for m in GENERIC_CALL.finditer(source)]
+        starts: list[int] = []
+        if any(word in lowered for word in self.word_list):
+            starts += [match.start() for match in self.words.finditer(lowered)]
+        for pattern in GENERIC_CALLS:
+            starts += [match.start() for match in pattern.finditer(source)]
         if not starts:
             return []
         if b"\r" in source:  # the parser also ends a line at a lone carriage return
@@ -84,23 +87,29 @@ class _Visitor:
         self.limit = limit
         self.table = table
         self.values = Values(tree)
+        self.milliseconds = any(
+            name.split(".")[0] == "playwright" for name in self.values.imports.values()
+        )
         self.reported_constants = {
             name
             for name, seconds in self.values.constants.items()
-            if (unit := name_unit(name)) is not None and seconds * unit[1] > limit
+            if (unit := self._unit(name)) is not None and seconds * unit[1] > limit
         }
 
     def findings(self, candidate_lines: list[int]) -> Iterator[Finding]:
         """Findings in the nodes that span a candidate line (one with a trigger word).
 
-        A statement or expression spanning none of these lines is skipped with its subtree.
-        Definitions are always entered: their decorators sit above their first line.
+        A statement or expression spanning none of these lines (a definition: from its first
+        decorator) is skipped with its subtree.
         """
         stack: list[ast.AST] = [self.tree]
         while stack:
             node = stack.pop()
-            if isinstance(node, ast.stmt | ast.expr) and not isinstance(node, _DEFINITIONS):
-                first = bisect.bisect_left(candidate_lines, node.lineno)
+            if isinstance(node, ast.stmt | ast.expr):
+                start = node.lineno
+                if isinstance(node, _DEFINITIONS) and node.decorator_list:
+                    start = node.decorator_list[0].lineno
+                first = bisect.bisect_left(candidate_lines, start)
                 last = node.end_lineno or node.lineno
                 if first == len(candidate_lines) or candidate_lines[first] > last:
                     continue
@@ -151,8 +160,15 @@ class _Visitor:
         else:
             yield from self._compare(value, what, number, api.unit, api.scale)
 
-    def _named(self, name: str, value: ast.expr, what: str) -> Iterator[Finding]:
+    def _unit(self, name: str) -> tuple[str, float] | None:
+        """The unit of a value named ``name``: its own, or milliseconds in Playwright's code."""
         unit = name_unit(name)
+        if unit == ("s", 1.0) and self.milliseconds and name.lower().endswith("timeout"):
+            return "ms", 0.001  # Playwright's convention, in its own code and its users' code
+        return unit
+
+    def _named(self, name: str, value: ast.expr, what: str) -> Iterator[Finding]:
+        unit = self._unit(name)
         if unit is None:
             return
         number = self.values.seconds(value)

@@ -135,13 +135,18 @@ def _constant(value: object) -> float | None:
 
 
 def imports(tree: ast.Module) -> dict[str, str]:
-    """Local name -> what it was imported as: ``{"dt": "datetime", "mark": "pytest.mark"}``."""
+    """Local name -> what it was imported as: ``{"dt": "datetime", "mark": "pytest.mark"}``.
+
+    Module-level imports, also under ``if`` and ``try``; not those inside functions, whose
+    names mostly resolve to themselves anyway (``requests.get``).
+    """
     names: dict[str, str] = {}
     statements: list[ast.AST] = [tree]
     while statements:
         node = statements.pop()
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            statements += getattr(node, field, ())
+        if isinstance(node, ast.Module | ast.If | ast.Try | ast.ExceptHandler):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                statements += getattr(node, field, ())
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.split(".")[0]] = (
