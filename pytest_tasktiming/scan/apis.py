@@ -11,7 +11,7 @@ name did. Arguments named like a timeout in other calls are read by their name
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
 UNITS = {
@@ -118,6 +118,9 @@ APIS: tuple[Api, ...] = (
     *_family("ttl", _CACHES),
 )
 
+MILLISECOND_PACKAGES = frozenset(("playwright",))
+"""In a module that imports one of these, a value named only ``timeout`` is in milliseconds."""
+
 _WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _NOT_DURATIONS = frozenset(
     ("count", "counter", "retries", "retry", "attempts", "num", "number", "ratio", "factor",
@@ -158,10 +161,13 @@ class ApiTable:
         self.exact: dict[str, list[Api]] = {}
         self.methods: dict[str, list[Api]] = {}
         self.prefixes: list[Api] = []
+        self.needs_imports = set(MILLISECOND_PACKAGES)
         named: dict[tuple[str, str | None], str] = {}
         for api in apis:
             if named.setdefault((api.name, api.needs_import), api.unit) != api.unit:
                 continue  # the user's entry for a name, which comes first, replaces ours
+            if api.needs_import:
+                self.needs_imports.add(api.needs_import)
             package, _, last = api.name.rpartition(".")
             if last.endswith("*"):
                 self.prefixes.append(api)
@@ -170,8 +176,11 @@ class ApiTable:
             else:
                 self.methods.setdefault(last, []).append(api)
 
-    def lookup(self, qualname: str, imports: Mapping[str, str]) -> list[Api]:
-        """The entries for a call to ``qualname`` (``requests.get``, ``page.goto``)."""
+    def lookup(self, qualname: str, packages: Set[str]) -> list[Api]:
+        """The entries for a call to ``qualname`` (``requests.get``, ``page.goto``).
+
+        :param packages: those of ``needs_import`` that the module imports.
+        """
         parts = qualname.split(".")
         last = parts[-1]
         found = [
@@ -184,8 +193,7 @@ class ApiTable:
         candidates = self.methods.get(last) or [
             api for api in self.prefixes if last.startswith(api.name[1:-1])
         ]
-        imported = {name.split(".")[0] for name in imports.values()}
-        usable = [a for a in candidates if a.needs_import is None or a.needs_import in imported]
+        usable = [a for a in candidates if a.needs_import is None or a.needs_import in packages]
         # A method of a package that needs its import wins over the general reading.
         return [a for a in usable if a.needs_import] or usable
 
@@ -218,6 +226,16 @@ def trigger_words(apis: Iterable[Api]) -> set[bytes]:
         if not named and "timeout" not in last and last not in GENERIC_METHODS:
             words.add(last.encode())
     return words
+
+
+def imported_packages(source: bytes, packages: Iterable[str]) -> frozenset[str]:
+    """Which of ``packages`` the source imports anywhere (in a function too)."""
+    return frozenset(
+        package
+        for package in packages
+        if package.encode() in source
+        and re.search(rb"^[ \t]*(?:from|import)[ \t]+%s\b" % package.encode(), source, re.M)
+    )
 
 
 def _package(api: Api) -> str:

@@ -17,7 +17,15 @@ import math
 import re
 from collections.abc import Iterable, Iterator
 
-from .apis import GENERIC_CALLS, Api, ApiTable, name_unit, trigger_words
+from .apis import (
+    GENERIC_CALLS,
+    MILLISECOND_PACKAGES,
+    Api,
+    ApiTable,
+    imported_packages,
+    name_unit,
+    trigger_words,
+)
 from .findings import (
     NOT_PARSED,
     Finding,
@@ -74,22 +82,24 @@ class PythonScanner:
         except (ValueError, RecursionError, MemoryError) as error:
             reason = f"cannot parse this file ({error or type(error).__name__})"
             return [not_checked(path, 1, 1, NOT_PARSED, reason)]
-        visitor = _Visitor(path, tree, limit, self.table)
+        packages = imported_packages(source, self.table.needs_imports)
+        visitor = _Visitor(path, tree, limit, self.table, packages)
         return _without_allowed(list(visitor.findings(lines)), source)
 
 
 class _Visitor:
     """Walks one syntax tree."""
 
-    def __init__(self, path: str, tree: ast.Module, limit: float, table: ApiTable) -> None:
+    def __init__(
+        self, path: str, tree: ast.Module, limit: float, table: ApiTable, packages: frozenset[str]
+    ) -> None:
         self.path = path
+        self.packages = packages
         self.tree = tree
         self.limit = limit
         self.table = table
         self.values = Values(tree)
-        self.milliseconds = any(
-            name.split(".")[0] == "playwright" for name in self.values.imports.values()
-        )
+        self.milliseconds = not MILLISECOND_PACKAGES.isdisjoint(packages)
         self.reported_constants = {
             name
             for name, seconds in self.values.constants.items()
@@ -132,7 +142,7 @@ class _Visitor:
 
     def _call(self, call: ast.Call) -> Iterator[Finding]:
         qualname = self.values.qualname(call.func)
-        apis = [] if qualname is None else self.table.lookup(qualname, self.values.imports)
+        apis = [] if qualname is None else self.table.lookup(qualname, self.packages)
         handled: set[str] = set()
         for api in apis:
             handled.update(api.keywords)

@@ -60,6 +60,14 @@ class Exclusions:
         self.base = os.path.abspath(base)
         self.patterns = [pattern.strip("/") for pattern in patterns]
 
+    def covers(self, path: str) -> bool:
+        """True when ``path`` or a directory it is in is excluded."""
+        while path and path != os.path.dirname(path):
+            if self.match(path):
+                return True
+            path = os.path.dirname(path)
+        return False
+
     def match(self, path: str) -> bool:
         """True when ``path`` itself (not its parents) is excluded."""
         relative = os.path.relpath(os.path.abspath(path), self.base).replace(os.sep, "/")
@@ -81,7 +89,7 @@ def files(
     ``force_exclude`` (for pre-commit, which names every changed file).
     """
     for path in paths:
-        if force_exclude and exclusions.match(path):
+        if force_exclude and exclusions.covers(os.path.abspath(path)):
             continue
         if not os.path.isdir(path):
             yield from _named_file(os.path.normpath(path))
@@ -122,10 +130,13 @@ def _named_file(path: str) -> Iterator[tuple[str, str] | Finding]:
         mode = os.stat(path).st_mode
     except OSError as error:
         raise FileNotFoundError(error.errno, error.strerror, path) from None
+    found = kind(path)
+    if found is None:
+        return
     if not stat.S_ISREG(mode):
         yield _not_regular(path, mode)
     else:
-        yield path, kind(path) or "python"
+        yield path, found
 
 
 def _in_tree(path: str, found: str, root: str) -> Iterator[tuple[str, str] | Finding]:
