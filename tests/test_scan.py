@@ -100,9 +100,7 @@ def test_the_pre_filter_loses_no_finding_of_the_corpus(monkeypatch: pytest.Monke
 
 
 def test_columns_point_at_the_value_in_characters() -> None:
-    (finding,) = [
-        f for f in scan_paths(["tests/scan_corpus/python/positives.py"]) if f.line == 17
-    ]
+    (finding,) = [f for f in scan_paths(["tests/scan_corpus/python/positives.py"]) if f.line == 17]
     assert (finding.col, finding.message) == (
         19,
         "assignment to 'DEFAULT_TIMEOUT' is 2 * HOUR = 7200 s (2h), above the limit of 3600 s (1h)",
@@ -271,9 +269,7 @@ def test_select_and_ignore_choose_findings_by_code_or_prefix(
 
 
 @pytest.mark.parametrize("option", ["--select", "--ignore"])
-def test_an_unknown_code_is_a_usage_error(
-    option: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unknown_code_is_a_usage_error(option: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", ".", option, "TT001,E501"]) == 2
     assert capsys.readouterr().err == (
         f"tasktiming: error: {option}: unknown rule code 'E501'; the codes are "

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from .apis import APIS
 from .config_files import scan_ini, scan_toml
 from .configuration import ConfigError, Settings, all_apis, codes, load
-from .findings import NOT_PARSED, RULES, Finding, not_checked
+from .findings import NOT_PARSED, RULES, Finding, Place, not_checked
 from .output import FORMATS, render
 from .python_code import PythonScanner
 from .walker import Exclusions, files, read
@@ -79,7 +79,7 @@ def _scan_file(entry: tuple[str, str], *, scanner: PythonScanner, limit: float) 
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         reason = f"cannot decode this file as UTF-8 (byte {error.start})"
-        return [not_checked(path, 1, 1, NOT_PARSED, reason)]
+        return [not_checked(Place(path, 1, 1), NOT_PARSED, reason)]
     return _TEXT_SCANNERS[kind](path, text, limit)
 
 

@@ -111,7 +111,9 @@ APIS: tuple[Api, ...] = (
     Api("selenium.WebDriverWait", "s", 1),
     *_family("s", ".implicitly_wait .set_page_load_timeout .set_script_timeout", position=0),
     # Playwright, in milliseconds.
-    *_family("ms", ".set_default_timeout .set_default_navigation_timeout .wait_for_timeout", position=0),
+    *_family(
+        "ms", ".set_default_timeout .set_default_navigation_timeout .wait_for_timeout", position=0
+    ),
     *_family("ms", _PLAYWRIGHT_METHODS),
     *_family("ms", _PLAYWRIGHT_GENERIC, needs_import="playwright"),
     # Caches: their `timeout` is how long an entry lives, not how long anything runs.
@@ -184,9 +186,7 @@ class ApiTable:
         parts = qualname.split(".")
         last = parts[-1]
         found = [
-            api
-            for api in self.exact.get(last, ())
-            if _package(api) == parts[0] and len(parts) > 1
+            api for api in self.exact.get(last, ()) if _package(api) == parts[0] and len(parts) > 1
         ]
         if found:
             return found
@@ -198,7 +198,9 @@ class ApiTable:
         return [a for a in usable if a.needs_import] or usable
 
 
-GENERIC_METHODS = frozenset(("wait", "join", "result", "exception", "get", "put", "acquire", "communicate"))
+GENERIC_METHODS = frozenset(
+    ("wait", "join", "result", "exception", "get", "put", "acquire", "communicate")
+)
 """Names too common to be worth parsing a file for: their lines must match ``GENERIC_CALL``."""
 GENERIC_CALLS = tuple(
     re.compile(pattern)

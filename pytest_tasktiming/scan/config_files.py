@@ -17,7 +17,16 @@ from collections.abc import Iterator
 
 from .._durations import parse_seconds
 from .apis import name_unit
-from .findings import NOT_PARSED, Finding, above, is_allowed, not_checked, switched_off, written
+from .findings import (
+    NOT_PARSED,
+    Finding,
+    Place,
+    above,
+    is_allowed,
+    not_checked,
+    switched_off,
+    written,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -98,7 +107,7 @@ def scan_toml(path: str, text: str, limit: float) -> list[Finding]:
 
 
 def _unreadable(path: str, line: int, reason: str) -> Finding:
-    return not_checked(path, line, 1, NOT_PARSED, f"cannot parse this file ({reason})")
+    return not_checked(Place(path, line, 1), NOT_PARSED, f"cannot parse this file ({reason})")
 
 
 class _Lines:
@@ -153,7 +162,8 @@ def _setting(
         settings.append((key, value, line, key, f"[{section}] {key}"))
     findings = []
     for name, raw, number, token, what in settings:
-        finding = setting_finding(lines.path, number, lines.column(number, token), what, name, raw, limit)
+        place = Place(lines.path, number, lines.column(number, token))
+        finding = setting_finding(place, what, name, raw, limit)
         if finding is not None and not lines.allowed(number, finding.code):
             findings.append(finding)
     return findings
@@ -168,7 +178,7 @@ def setting_unit(name: str) -> float | None:
 
 
 def setting_finding(
-    path: str, line: int, col: int, what: str, name: str, raw: str | int | float, limit: float
+    place: Place, what: str, name: str, raw: str | int | float, limit: float
 ) -> Finding | None:
     """The finding for pytest setting ``name`` set to ``raw`` (``"2h"``, ``9000``), if any."""
     try:
@@ -177,9 +187,9 @@ def setting_finding(
         return None  # not a duration (timeout_method = thread); pytest reports bad ones
     seconds *= setting_unit(name) or 1.0
     if seconds == 0 and name in SWITCHED_OFF_BY_ZERO:
-        return switched_off(path, line, col, what, str(raw), limit)
+        return switched_off(place, what, str(raw), limit)
     if seconds > limit:
-        return above(path, line, col, what, written(str(raw).strip(), seconds), seconds, limit)
+        return above(place, what, written(str(raw).strip(), seconds), seconds, limit)
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 ABOVE_LIMIT = "TT001"
 DEFAULT_ABOVE_LIMIT = "TT002"
@@ -37,12 +38,25 @@ RULES = {
         ),
         Rule(SWITCHED_OFF, "timeout-switched-off", "A timeout is switched off: no limit at all."),
         Rule(NOT_PARSED, "file-not-parsed", "A file could not be parsed or decoded.", WARNING),
-        Rule(NOT_READ, "file-not-read", "A file was not read: not a regular file, or too large.", WARNING),
+        Rule(
+            NOT_READ,
+            "file-not-read",
+            "A file was not read: not a regular file, or too large.",
+            WARNING,
+        ),
     )
 }
 """Every rule, by code: ``TT0xx`` are timeouts to fix, ``TT9xx`` files the scan could not check."""
 
 _ALLOW = re.compile(r"[#;]\s*tasktiming:\s*allow-timeout\b((?:[\s,]+TT\d{3})*)")
+
+
+class Place(NamedTuple):
+    """Where a finding is: the file, and the 1-based line and column."""
+
+    path: str
+    line: int
+    col: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,13 +127,12 @@ def written(text: str, seconds: float) -> str:
 
 
 def above(
-    path: str,
-    line: int,
-    col: int,
+    place: Place,
     what: str,
     written: str,
     seconds: float,
     limit: float,
+    *,
     unit: tuple[str, float] = ("s", 1.0),
 ) -> Finding:
     """A TT001 finding: ``what`` is set to ``written`` (its value), above ``limit``.
@@ -129,16 +142,16 @@ def above(
     message = f"{what} is {written}, above the limit of {seconds_text(limit)}"
     name, scale = unit
     most = seconds_text(limit) if name == "s" else f"{number(limit / scale)} {name}"
-    return Finding(path, line, col, ABOVE_LIMIT, message, seconds, f"lower it to {most} or less")
+    return Finding(*place, ABOVE_LIMIT, message, seconds, f"lower it to {most} or less")
 
 
-def switched_off(path: str, line: int, col: int, what: str, value: str, limit: float) -> Finding:
+def switched_off(place: Place, what: str, value: str, limit: float) -> Finding:
     """A TT003 finding: ``what`` is ``value``, which means no limit at all."""
     message = f"{what} is {value}, which switches the timeout off (no limit)"
     fix = f"set a timeout of {seconds_text(limit)} or less"
-    return Finding(path, line, col, SWITCHED_OFF, message, None, fix)
+    return Finding(*place, SWITCHED_OFF, message, None, fix)
 
 
-def not_checked(path: str, line: int, col: int, code: str, reason: str) -> Finding:
+def not_checked(place: Place, code: str, reason: str) -> Finding:
     """A TT901 or TT902 warning: the file's timeouts were not checked."""
-    return Finding(path, line, col, code, f"{reason}; its timeouts were not checked")
+    return Finding(*place, code, f"{reason}; its timeouts were not checked")

@@ -29,6 +29,7 @@ from .apis import (
 from .findings import (
     NOT_PARSED,
     Finding,
+    Place,
     above,
     as_written,
     is_allowed,
@@ -77,11 +78,11 @@ class PythonScanner:
         try:
             tree = ast.parse(source, filename=path)
         except SyntaxError as error:
-            reason = f"cannot parse this file ({error.msg})"
-            return [not_checked(path, error.lineno or 1, error.offset or 1, NOT_PARSED, reason)]
+            place = Place(path, error.lineno or 1, error.offset or 1)
+            return [not_checked(place, NOT_PARSED, f"cannot parse this file ({error.msg})")]
         except (ValueError, RecursionError, MemoryError) as error:
             reason = f"cannot parse this file ({error or type(error).__name__})"
-            return [not_checked(path, 1, 1, NOT_PARSED, reason)]
+            return [not_checked(Place(path, 1, 1), NOT_PARSED, reason)]
         packages = imported_packages(source, self.table.needs_imports)
         visitor = _Visitor(path, tree, limit, self.table, packages)
         return _without_allowed(list(visitor.findings(lines)), source)
@@ -198,13 +199,13 @@ class _Visitor:
                 written = f"{_source(node)} = {written}" if unit == "s" else (
                     f"{_source(node)} {unit} = {as_written(seconds, 's', seconds)}"
                 )  # fmt: skip
-            yield above(
-                self.path, node.lineno, node.col_offset, what, written, seconds, self.limit,
-                (unit, scale),
-            )  # fmt: skip
+            yield above(self._place(node), what, written, seconds, self.limit, unit=(unit, scale))
 
     def _off(self, node: ast.expr, what: str, value: str) -> Finding:
-        return switched_off(self.path, node.lineno, node.col_offset, what, value, self.limit)
+        return switched_off(self._place(node), what, value, self.limit)
+
+    def _place(self, node: ast.expr) -> Place:
+        return Place(self.path, node.lineno, node.col_offset)  # bytes: _without_allowed counts
 
     def _already_reported(self, value: ast.expr) -> bool:
         """True when the value uses a constant already reported where it is defined."""
@@ -268,4 +269,3 @@ def _comments(source: bytes) -> dict[int, str]:
         }
     except (tokenize.TokenError, SyntaxError):
         return {}
-

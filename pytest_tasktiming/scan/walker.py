@@ -16,7 +16,7 @@ import stat
 import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 
-from .findings import NOT_READ, Finding, not_checked
+from .findings import NOT_READ, Finding, Place, not_checked
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Files above this size are not read (a note says so): no source file is that large."""
@@ -113,7 +113,7 @@ def read(path: str) -> bytes | Finding:
             return _not_regular(path, status.st_mode)
         descriptor = os.open(path, flags)
     except OSError as error:
-        return not_checked(path, 1, 1, NOT_READ, f"cannot read this file: {error.strerror}")
+        return _note(path, f"cannot read this file: {error.strerror}")
     with os.fdopen(descriptor, "rb") as stream:
         status = os.fstat(stream.fileno())
         if not stat.S_ISREG(status.st_mode):  # replaced since the first look
@@ -121,7 +121,7 @@ def read(path: str) -> bytes | Finding:
         data = stream.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         reason = f"this file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB and was not read"
-        return not_checked(path, 1, 1, NOT_READ, reason)
+        return _note(path, reason)
     return data
 
 
@@ -147,7 +147,7 @@ def _in_tree(path: str, found: str, root: str) -> Iterator[tuple[str, str] | Fin
             target = os.path.realpath(path)
             if os.path.commonpath((target, root)) != root:
                 reason = f"a symbolic link out of the tree (to {target}), not followed"
-                yield not_checked(path, 1, 1, NOT_READ, reason)
+                yield _note(path, reason)
                 return
             mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -169,7 +169,11 @@ _KINDS = (
 
 def _not_regular(path: str, mode: int) -> Finding:
     what = next((name for test, name in _KINDS if test(mode)), "a special file")
-    return not_checked(path, 1, 1, NOT_READ, f"this is {what}, not a regular file, not opened")
+    return _note(path, f"this is {what}, not a regular file, not opened")
+
+
+def _note(path: str, reason: str) -> Finding:
+    return not_checked(Place(path, 1, 1), NOT_READ, reason)
 
 
 def _listed(directory: str) -> list[str] | None:

@@ -17,6 +17,7 @@ from .config_files import command_line_timeouts, setting_finding
 from .findings import (
     DEFAULT_ABOVE_LIMIT,
     Finding,
+    Place,
     above,
     as_written,
     is_allowed,
@@ -102,11 +103,12 @@ def _common(
             if read_value is not None and read_value[0] > limit:
                 seconds, text = read_value
                 unit = ("min", 60.0) if key == "timeout-minutes" else ("s", 1.0)
-                yield above(path, node.line, node.col, key, text, seconds, limit, unit)
+                place = Place(path, node.line, node.col)
+                yield above(place, key, text, seconds, limit, unit=unit)
         elif node.key in _SCRIPTS or (node.key is None and node.path[-2:-1] in _SCRIPT_ITEMS):
             yield from _scripts(path, node, limit)
         elif node.path[-1:] and node.path[-1] in _ENVIRONMENTS and node.key:
-            yield from _variable(path, node.line, node.col, node.key, node.value, limit)
+            yield from _variable(Place(path, node.line, node.col), node.key, node.value, limit)
 
 
 def _scripts(path: str, node: Node, limit: float) -> Iterator[Finding]:
@@ -119,32 +121,27 @@ def _scripts(path: str, node: Node, limit: float) -> Iterator[Finding]:
         command = " ".join(part.rstrip("\\") for _, _, part in pending)
         for piece in _COMMAND_SEPARATOR.split(command):
             for match in _ASSIGNED.finditer(piece):
-                where = _where(pending, match.group(0))
+                place = Place(path, *_where(pending, match.group(0)))
                 value = match.group(2).strip("\"'")
-                yield from _variable(path, *where, match.group(1), value, limit)
+                yield from _variable(place, match.group(1), value, limit)
             if _RUNS_PYTEST.search(piece):
                 for name, value, token in command_line_timeouts(piece):
-                    where = _where(pending, token)
-                    yield from _finding(path, *where, f"pytest {token}", name, value, limit)
+                    place = Place(path, *_where(pending, token))
+                    yield from _finding(place, f"pytest {token}", name, value, limit)
         pending = []
 
 
-def _variable(
-    path: str, line: int, col: int, name: str, value: str, limit: float
-) -> Iterator[Finding]:
-    if name == "PYTEST_TIMEOUT" and "$" not in value:
-        yield from _finding(path, line, col, "PYTEST_TIMEOUT", "timeout", value, limit)
+def _variable(place: Place, name: str, value: str, limit: float) -> Iterator[Finding]:
+    if name == "PYTEST_TIMEOUT":
+        yield from _finding(place, "PYTEST_TIMEOUT", "timeout", value, limit)
     elif name == "PYTEST_ADDOPTS":
         for setting, option_value, token in command_line_timeouts(value):
-            what = f"PYTEST_ADDOPTS {token}"
-            yield from _finding(path, line, col, what, setting, option_value, limit)
+            yield from _finding(place, f"PYTEST_ADDOPTS {token}", setting, option_value, limit)
 
 
-def _finding(
-    path: str, line: int, col: int, what: str, setting: str, value: str, limit: float
-) -> Iterator[Finding]:
+def _finding(place: Place, what: str, setting: str, value: str, limit: float) -> Iterator[Finding]:
     if "$" not in value:
-        finding = setting_finding(path, line, col, what, setting, value, limit)
+        finding = setting_finding(place, what, setting, value, limit)
         if finding is not None:
             yield finding
 
@@ -173,4 +170,3 @@ def _allowed(text: str, finding: Finding) -> bool:
     if finding.line > len(lines):
         return False
     return is_allowed(split_comment(lines[finding.line - 1])[1], finding.code)
-

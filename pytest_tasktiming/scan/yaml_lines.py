@@ -67,7 +67,8 @@ def read(text: str) -> list[Node]:
         # A sequence may sit at its key's own indentation (``steps:`` then ``- run: x``).
         dashed = _DASH.match(content, position) is not None
         while stack and (
-            stack[-1][0] > position or (stack[-1][0] == position and (stack[-1][1] == ITEM or not dashed))
+            stack[-1][0] > position
+            or (stack[-1][0] == position and (stack[-1][1] == ITEM or not dashed))
         ):
             stack.pop()
         dash_at = position
