@@ -147,8 +147,8 @@ def main() -> None:
             json.loads(outputs[n]) for n in ("tasktiming scan", "scan, no pre-filter")
         )
         print(
-            f"standard library: {files:,} files, {lines:,} lines ({read_by_each:,} read by each tool);"
-            f" median of {args.repeat}"
+            f"standard library: {files:,} files, {lines:,} lines"
+            f" ({read_by_each:,} read by each tool); median of {args.repeat}"
         )
         for name, runs in times.items():
             wall, cpu = (statistics.median(t[i] for t in runs) for i in (0, 1))
