@@ -13,7 +13,7 @@ import pytest
 
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.scan import Settings, scan_paths
-from pytest_tasktiming.scan.apis import name_unit
+from pytest_tasktiming.scan.apis import APIS, name_unit
 from pytest_tasktiming.scan.python_code import PythonScanner
 from pytest_tasktiming.scan.workflows import gitlab_duration
 from pytest_tasktiming.scan.yaml_lines import split_comment
@@ -176,6 +176,18 @@ def test_a_higher_limit_leaves_only_timeouts_that_are_switched_off() -> None:
 def test_this_repository_passes_its_own_gate(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["scan", "."]) == 0, capsys.readouterr().out
     assert capsys.readouterr().out == "No timeouts above the limit.\n"
+
+
+def test_every_call_of_the_table_is_documented_with_its_unit() -> None:
+    page = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    section = page[page.index("### Python: calls by their API") : page.index("### Settings")]
+    for api in APIS:
+        last = api.name.rsplit(".", 1)[-1]
+        rows = [
+            row for row in section.splitlines() if re.search(rf"`[\w.]*{re.escape(last)}`", row)
+        ]
+        unit = "\N{EN DASH}" if api.unit == "ttl" else api.unit
+        assert any(f"| {unit} |" in row for row in rows), api.name
 
 
 # --- the command line ----------------------------------------------------------------------
