@@ -4,8 +4,8 @@ Copies the running Python's standard library (its ``.py`` files, no site-package
 temporary tree, checks that both tools read the same files, then times, in the same run and
 interleaved: ``tasktiming scan TREE`` as shipped; ``ruff check --select E9 --no-cache TREE``
 (ruff parsing every file for syntax errors, on every core, as the scan does on Linux); and
-the scan with its pre-filter off, every file parsed and every node walked, whose findings
-must be the shipped scan's: the pre-filter loses nothing. Last, a hostile tree (a 1 GB
+the scan with its pre-filter off, every file parsed whole and every node walked, whose
+findings must all be the shipped scan's: the pre-filter loses nothing. Last, a hostile tree (a 1 GB
 sparse file, a FIFO named conftest.py, a link to /dev/zero, 10,000 nested brackets) must be
 scanned without hanging, in bounded memory.
 
@@ -28,8 +28,9 @@ import time
 
 EVERY_NODE = (
     "import sys\n"
-    "from pytest_tasktiming.scan.python_code import PythonScanner\n"
-    "PythonScanner.candidate_lines = lambda self, data: list(range(1, data.count(b'\\n') + 2))\n"
+    "from pytest_tasktiming.scan import python_code\n"
+    "python_code.PythonScanner.candidate_lines = lambda _, data: [*range(data.count(b'\\n') + 2)]\n"
+    "python_code.partial_tree = lambda source, lines: None\n"
     "from pytest_tasktiming.cli import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )

@@ -4,8 +4,8 @@ Found: the calls of the table in ``apis.py``, each value in that call's unit; ke
 arguments, assignments, dict keys and parameter defaults named like a timeout
 (``apis.name_unit``); and, for this package's decorators and pytest-timeout's marker, the
 values that switch the timeout off. A file whose bytes hold no trigger word is not parsed,
-and in the others only the statements on a line with one are walked: every finding needs
-such a word on its line, so this loses nothing.
+in the others only the definitions with a line that holds one are (``regions.py``), and only
+the statements on such a line are walked: every finding needs such a word on its line.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from .findings import (
     not_checked,
     switched_off,
 )
+from .regions import partial_tree
 from .values import Values, assignments, defaults, target_name
 
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -76,7 +77,7 @@ class PythonScanner:
         if not lines:
             return []
         try:
-            tree = ast.parse(source, filename=path)
+            tree = partial_tree(source, lines) or ast.parse(source, filename=path)
         except SyntaxError as error:
             place = Place(path, error.lineno or 1, error.offset or 1)
             return [not_checked(place, NOT_PARSED, f"cannot parse this file ({error.msg})")]
