@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from pytest_tasktiming.cli import main
-from pytest_tasktiming.scan import Settings, scan_paths
+from pytest_tasktiming.scan import Settings, python_code, scan_paths
 from pytest_tasktiming.scan.apis import APIS, name_unit
-from pytest_tasktiming.scan import python_code
 from pytest_tasktiming.scan.python_code import PythonScanner
 from pytest_tasktiming.scan.workflows import gitlab_duration
 from pytest_tasktiming.scan.yaml_lines import split_comment

@@ -48,7 +48,7 @@ def partial_tree(source: bytes, lines: list[int]) -> ast.Module | None:
         for first_line, part in parts:
             if not _holds(lines, first_line, part):
                 body += _context(part, first_line)
-            elif part.startswith(b"class") or part.startswith(b"@") and b"\nclass" in part:
+            elif part.startswith(b"class") or (part.startswith(b"@") and b"\nclass" in part):
                 try:
                     body += _class(part, first_line, lines)
                 except _Whole:  # a cut inside the class's docstring, say
