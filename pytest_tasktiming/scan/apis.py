@@ -202,17 +202,20 @@ GENERIC_METHODS = frozenset(
     ("wait", "join", "result", "exception", "get", "put", "acquire", "communicate")
 )
 """Names too common to be worth parsing a file for: their lines must match ``GENERIC_CALL``."""
-GENERIC_CALLS = tuple(
-    re.compile(pattern)
-    for pattern in (
-        *(rb"\.%s\(\s*[-+(]?\s*\d" % name for name in (b"wait", b"join", b"result", b"exception")),
-        *(rb"\.%s\([^()\n]*\b(?:True|False)\s*," % name for name in (b"get", b"put", b"acquire")),
-        rb"\.communicate\([^()\n]*,\s*[-+(]?\s*\d",
-        rb"wait\([^()\n]*,\s*[-+(]?\s*\d",  # concurrent.futures.wait(futures, 30)
-    )
-)
-"""A call of a ``GENERIC_METHODS`` name with a number where its timeout goes; each pattern
-starts with a literal, which ``re`` finds fast."""
+_NUMBER = rb"\s*[-+(]?\s*\d"
+_FLAG = rb"[^()\n]*\b(?:True|False)\s*,"
+GENERIC_CALLS = {
+    b"wait(": re.compile(rb"wait\((?:" + _NUMBER + rb"|[^()\n]*," + _NUMBER + rb")"),
+    b"join(": re.compile(rb"\.join\(" + _NUMBER),
+    b"result(": re.compile(rb"\.result\(" + _NUMBER),
+    b"exception(": re.compile(rb"\.exception\(" + _NUMBER),
+    b"get(": re.compile(rb"\.get\(" + _FLAG),
+    b"put(": re.compile(rb"\.put\(" + _FLAG),
+    b"acquire(": re.compile(rb"\.acquire\(" + _FLAG),
+    b"communicate(": re.compile(rb"\.communicate\([^()\n]*," + _NUMBER),
+}
+"""For each ``GENERIC_METHODS`` name, a call with a number where its timeout goes (or the
+block flag before it); the pattern runs only on a file that holds the name at all."""
 
 
 def trigger_words(apis: Iterable[Api]) -> set[bytes]:

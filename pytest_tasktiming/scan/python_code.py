@@ -14,7 +14,6 @@ import ast
 import bisect
 import dataclasses
 import math
-import re
 from collections.abc import Iterable, Iterator
 
 from .apis import (
@@ -48,16 +47,19 @@ class PythonScanner:
     def __init__(self, apis: Iterable[Api]) -> None:
         self.table = ApiTable(apis)
         self.word_list = sorted(trigger_words(apis), key=len, reverse=True)
-        self.words = re.compile(b"|".join(re.escape(word) for word in self.word_list))
 
     def candidate_lines(self, source: bytes) -> list[int]:
         """The numbers of the lines that hold a trigger, in order; [] means nothing to parse."""
         lowered = source.lower()
         starts: list[int] = []
-        if any(word in lowered for word in self.word_list):
-            starts += [match.start() for match in self.words.finditer(lowered)]
-        for pattern in GENERIC_CALLS:
-            starts += [match.start() for match in pattern.finditer(source)]
+        for word in self.word_list:
+            start = lowered.find(word)
+            while start >= 0:
+                starts.append(start)
+                start = lowered.find(word, start + len(word))
+        for literal, pattern in GENERIC_CALLS.items():
+            if literal in source:
+                starts += [match.start() for match in pattern.finditer(source)]
         if not starts:
             return []
         if b"\r" in source:  # the parser also ends a line at a lone carriage return
