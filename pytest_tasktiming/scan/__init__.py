@@ -102,4 +102,5 @@ def _map(
     import multiprocessing
 
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        return pool.map(scan, todo, chunksize=max(1, len(todo) // (processes * 8)))
+        # Small chunks: the few files worth parsing are not spread evenly over the tree.
+        return pool.map(scan, todo, chunksize=8)
