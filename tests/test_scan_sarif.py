@@ -93,10 +93,8 @@ def test_the_actions_scan_step_annotates_the_findings_and_fails_the_job(
 ) -> None:
     env, script = action_step("Scan")
     assert set(env) == {"SCAN_PATHS", "SCAN_MAX", "SCAN_ARGS", "SCAN_SARIF"}
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "python3").symlink_to(sys.executable)
     inputs = {
+        "TASKTIMING_PYTHON": sys.executable,  # as the install step leaves it
         "SCAN_PATHS": f"{CASES}/python/event_wait.py {CASES}/python/thread_join.py",
         "SCAN_MAX": "1h",
         "SCAN_ARGS": "--ignore TT003",
@@ -104,7 +102,7 @@ def test_the_actions_scan_step_annotates_the_findings_and_fails_the_job(
     }
     result = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        env={**os.environ, **inputs, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"},
+        env={**os.environ, **inputs},
         capture_output=True,
         text=True,
         check=False,
@@ -120,8 +118,15 @@ def test_the_actions_scan_step_annotates_the_findings_and_fails_the_job(
         assert len(log["runs"][0]["results"]) == 2
 
 
-def test_the_action_installs_the_scan_from_its_own_checkout() -> None:
+def test_the_actions_install_step_installs_this_checkout_in_a_virtualenv(tmp_path: Path) -> None:
     _, script = action_step("Install pytest-tasktiming")
-    assert script == (
-        'python3 -m pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"'
-    )
+    assert '-m pip install --quiet --disable-pip-version-check "$GITHUB_ACTION_PATH"' in script
+    # Run it with pip left out and replaced by a stand-in: no network, and what it leaves.
+    script = script.replace("-m venv", "-m venv --without-pip")
+    script = script.replace("-m pip install", "-c 'import sys; print(sys.argv[1:])'")
+    env = {**os.environ, "RUNNER_TEMP": str(tmp_path), "GITHUB_ENV": str(tmp_path / "env")}
+    env.pop("VIRTUAL_ENV", None)
+    subprocess.run(["bash", "-eo", "pipefail", "-c", script], env=env, check=True)
+    python = (tmp_path / "env").read_text(encoding="utf-8").strip().split("=", 1)[1]
+    assert Path(python).parent.parent == tmp_path / "tasktiming"
+    assert Path(python).exists()
