@@ -14,7 +14,7 @@ import ast
 import bisect
 import dataclasses
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 
 from .apis import (
     GENERIC_CALLS,
@@ -44,7 +44,7 @@ _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 class PythonScanner:
     """Scans Python files against one table of calls (picklable, for worker processes)."""
 
-    def __init__(self, apis: Iterable[Api]) -> None:
+    def __init__(self, apis: Sequence[Api]) -> None:
         self.table = ApiTable(apis)
         self.word_list = sorted(trigger_words(apis), key=len, reverse=True)
 
