@@ -550,24 +550,21 @@ def _add_scan(subparsers: Subparsers) -> None:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    import dataclasses
-
-    from .scan import ConfigError, codes, load, render, scan_paths
+    from .scan import ConfigError, render, scan_paths, settings_for
 
     limit = getattr(args, "max", False)  # not given: the configuration's, or 3600
     if limit is None:
         raise CliError("--max must be above 0 for scan")
     try:
-        settings = dataclasses.replace(
-            load(args.paths),
-            select=codes(args.select or "", "--select"),
-            ignore=codes(args.ignore or "", "--ignore"),
+        settings = settings_for(
+            args.paths,
+            limit=limit or None,
+            select=args.select or "",
+            ignore=args.ignore or "",
             force_exclude=args.force_exclude,
         )
     except ConfigError as error:
         raise CliError(str(error)) from None
-    if limit:
-        settings = dataclasses.replace(settings, limit=limit)
     findings = scan_paths(args.paths, settings)
     _out(render(findings, args.format))
     return EXIT_FINDINGS if any(f.severity == "error" for f in findings) else EXIT_OK

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from .apis import APIS
 from .config_files import scan_ini, scan_toml
-from .configuration import ConfigError, Settings, all_apis, codes, load
+from .configuration import ConfigError, Settings, all_apis, settings_for
 from .findings import NOT_PARSED, RULES, Finding, Place, not_checked
 from .output import FORMATS, render
 from .python_code import PythonScanner
@@ -29,10 +29,9 @@ __all__ = [
     "ConfigError",
     "Finding",
     "Settings",
-    "codes",
-    "load",
     "render",
     "scan_paths",
+    "settings_for",
 ]
 
 PARALLEL_FROM = 200

@@ -14,6 +14,7 @@ relative to that file's directory::
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import os
 import sys
@@ -74,6 +75,24 @@ def codes(text: str, option: str) -> tuple[str, ...]:
             known = ", ".join(RULES)
             raise ConfigError(f"{option}: unknown rule code {code!r}; the codes are {known}")
     return found
+
+
+def settings_for(
+    paths: Sequence[str],
+    *,
+    limit: float | None = None,
+    select: str = "",
+    ignore: str = "",
+    force_exclude: bool = False,
+) -> Settings:
+    """The settings of a scan of ``paths``: the command line's over the configuration's."""
+    settings = dataclasses.replace(
+        load(paths),
+        select=codes(select, "--select"),
+        ignore=codes(ignore, "--ignore"),
+        force_exclude=force_exclude,
+    )
+    return settings if limit is None else dataclasses.replace(settings, limit=limit)
 
 
 def load(paths: Sequence[str]) -> Settings:
