@@ -110,12 +110,11 @@ APIS: tuple[Api, ...] = (
     # Selenium, in seconds.
     Api("selenium.WebDriverWait", "s", 1),
     *_family("s", ".implicitly_wait .set_page_load_timeout .set_script_timeout", position=0),
-    # Playwright, in milliseconds.
-    *_family(
-        "ms", ".set_default_timeout .set_default_navigation_timeout .wait_for_timeout", position=0
-    ),
-    *_family("ms", _PLAYWRIGHT_METHODS),
-    *_family("ms", _PLAYWRIGHT_GENERIC, needs_import="playwright"),
+    # Playwright, in milliseconds; 0 is no timeout at all.
+    *_family("ms", ".set_default_timeout .set_default_navigation_timeout", position=0, off="0"),
+    Api(".wait_for_timeout", "ms", 0, ()),
+    *_family("ms", _PLAYWRIGHT_METHODS, off="0"),
+    *_family("ms", _PLAYWRIGHT_GENERIC, off="0", needs_import="playwright"),
     # Caches: their `timeout` is how long an entry lives, not how long anything runs.
     *_family("ttl", _CACHES),
 )
