@@ -111,6 +111,8 @@ def read(path: str) -> bytes | Finding:
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
             return _not_regular(path, status.st_mode)
+        if status.st_size > MAX_FILE_BYTES:
+            return _too_large(path)
         descriptor = os.open(path, flags)
     except OSError as error:
         return _note(path, f"cannot read this file: {error.strerror}")
@@ -118,11 +120,13 @@ def read(path: str) -> bytes | Finding:
         status = os.fstat(stream.fileno())
         if not stat.S_ISREG(status.st_mode):  # replaced since the first look
             return _not_regular(path, status.st_mode)
-        data = stream.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        reason = f"this file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB and was not read"
-        return _note(path, reason)
-    return data
+        # One byte more than it had: a file that grows past the cap meanwhile is caught.
+        data = stream.read(min(status.st_size, MAX_FILE_BYTES) + 1)
+    return _too_large(path) if len(data) > MAX_FILE_BYTES else data
+
+
+def _too_large(path: str) -> Finding:
+    return _note(path, f"this file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB, not read")
 
 
 def _named_file(path: str) -> Iterator[tuple[str, str] | Finding]:
