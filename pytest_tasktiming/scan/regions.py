@@ -2,8 +2,8 @@
 
 A file is cut before each top-level ``def``, ``class`` or decorator (a line at column 0), and
 a class again before each of its methods. The parts with a line that holds a trigger word are
-parsed (a method dedented, its columns put back); from the others only what gives the parsed
-parts their meaning is read: module-level imports and assignments. Line numbers and columns
+parsed; from the others only what gives the parsed parts their meaning is read: module-level
+imports and assignments. Line numbers and columns
 are the file's own. A cut inside a string or a bracket leaves a part that does not parse (an
 unterminated string or bracket), and then the whole file is parsed instead: the result is
 that of parsing the whole file, for a fraction of the work.
@@ -79,7 +79,11 @@ def _holds(lines: list[int], first_line: int, part: bytes) -> bool:
 
 
 def _class(part: bytes, first_line: int, lines: list[int]) -> list[ast.stmt]:
-    """A class, parsed method by method: its header, then the methods holding ``lines``."""
+    """A class, parsed method by method: its header, then the methods holding ``lines``.
+
+    A method is parsed as the body of an ``if 1:`` on the line above it, so that it keeps its
+    indentation and columns, and its statements stay out of the module's own.
+    """
     method = _METHOD.search(part)
     if method is None:
         return _parse(part, first_line)
@@ -87,21 +91,9 @@ def _class(part: bytes, first_line: int, lines: list[int]) -> list[ast.stmt]:
     cut = re.compile(rb"^" + indent + _DEFINITION, re.MULTILINE)
     (header_line, header), *methods = _parts(part, cut, first_line - 1)
     statements = _parse(header + indent + b"pass\n", header_line)
-    inner: list[ast.stmt] = []
     for line, text in methods:
         if _holds(lines, line, text):
-            dedented, count = re.subn(rb"^" + indent, b"", text, flags=re.MULTILINE)
-            if count < len(re.findall(rb"^[ \t]*\S", text, re.MULTILINE)):
-                return _parse(part, first_line)  # a line less indented: text in a string
-            for statement in _parse(dedented, line):
-                for node in ast.walk(statement):
-                    if isinstance(node, ast.stmt | ast.expr | ast.arg | ast.keyword):
-                        node.col_offset += len(indent)
-                inner.append(statement)
-    if inner:  # kept out of the module's own statements, which give its constants
-        statements.append(ast.If(ast.Constant(False), inner, [], lineno=1, col_offset=0))
-        ast.fix_missing_locations(statements[-1])
-        statements[-1].end_lineno = inner[-1].end_lineno
+            statements += _parse(b"if 1:\n" + text, line - 1)
     return statements
 
 
