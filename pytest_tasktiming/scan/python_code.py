@@ -57,9 +57,8 @@ class PythonScanner:
             while start >= 0:
                 starts.append(start)
                 start = lowered.find(word, start + len(word))
-        for literal, pattern in GENERIC_CALLS.items():
-            if literal in source:
-                starts += [match.start() for match in pattern.finditer(source)]
+        for pattern in GENERIC_CALLS:
+            starts += [match.start() for match in pattern.finditer(source)]
         if not starts:
             return []
         if b"\r" in source:  # the parser also ends a line at a lone carriage return
