@@ -100,6 +100,10 @@ def _map(
         return [scan(entry) for entry in todo]
     import multiprocessing
 
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
+    try:
+        pool = multiprocessing.get_context("fork").Pool(processes)
+    except OSError:  # no semaphores here (a container without /dev/shm): one process
+        return [scan(entry) for entry in todo]
+    with pool:
         # Small chunks: the few files worth parsing are not spread evenly over the tree.
         return pool.map(scan, todo, chunksize=8)
