@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from .apis import APIS
 from .config_files import scan_ini, scan_toml
@@ -22,6 +23,9 @@ from .output import FORMATS, render
 from .python_code import PythonScanner
 from .walker import Exclusions, files, read
 from .workflows import scan_github, scan_gitlab
+
+if TYPE_CHECKING:
+    import multiprocessing.pool
 
 __all__ = [
     "FORMATS",
@@ -85,25 +89,33 @@ def _scan_file(entry: tuple[str, str], *, scanner: PythonScanner, limit: float) 
 def _map(
     scan: Callable[[tuple[str, str]], list[Finding]], todo: list[tuple[str, str]]
 ) -> list[list[Finding]]:
-    """``scan`` over ``todo``: in worker processes when that is safe and worth it.
-
-    Only with ``fork`` (Linux), in a process with no other thread, whose state a child
-    inherits without surprise; elsewhere, and for small trees, in this process.
-    """
-    processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if (
-        len(todo) < PARALLEL_FROM
-        or processes < 2
-        or sys.platform != "linux"
-        or threading.active_count() > 1
-    ):
-        return [scan(entry) for entry in todo]
-    import multiprocessing
-
-    try:
-        pool = multiprocessing.get_context("fork").Pool(processes)
-    except OSError:  # no semaphores here (a container without /dev/shm): one process
+    """``scan`` over ``todo``: in worker processes when that is safe and worth it."""
+    pool = _pool(len(todo))
+    if pool is None:
         return [scan(entry) for entry in todo]
     with pool:
         # Small chunks: the few files worth parsing are not spread evenly over the tree.
         return pool.map(scan, todo, chunksize=8)
+
+
+def _pool(files: int) -> multiprocessing.pool.Pool | None:
+    """A process per CPU, or None: for small trees, and wherever ``fork`` is not safe.
+
+    Only with ``fork`` (Linux), in a process with no other thread, whose state a child
+    inherits without surprise, and where semaphores work (not in a container without
+    /dev/shm).
+    """
+    processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if (
+        files < PARALLEL_FROM
+        or processes < 2
+        or sys.platform != "linux"
+        or threading.active_count() > 1
+    ):
+        return None
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork").Pool(processes)
+    except OSError:
+        return None
