@@ -52,8 +52,16 @@ class Api:
         return UNITS[self.unit][1] if self.unit in UNITS else 0.0
 
 
-def _family(unit: str, names: str, **fields: object) -> list[Api]:
-    return [Api(name, unit, **fields) for name in names.split()]  # type: ignore[arg-type]
+def _family(
+    unit: str,
+    names: str,
+    *,
+    position: int | None = None,
+    off: str = "",
+    needs_import: str | None = None,
+) -> list[Api]:
+    """One entry per name, all alike but for the name."""
+    return [Api(name, unit, position, off=off, needs_import=needs_import) for name in names.split()]
 
 
 _PLAYWRIGHT_METHODS = """
