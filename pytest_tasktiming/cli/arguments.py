@@ -61,9 +61,10 @@ def output_option(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def seconds_option(
-    parser: argparse.ArgumentParser, flag: str, what: str, default: float | None = 3600.0
+    parser: argparse.ArgumentParser, flag: str, what: str, default: object = 3600.0
 ) -> None:
-    """An option given in seconds or with a unit (``90``, ``30m``, ``1.5h``; ``0``: None)."""
+    """An option given in seconds or with a unit (``90``, ``30m``, ``1.5h``; ``0``: None);
+    ``default`` ``argparse.SUPPRESS`` leaves it unset when not given."""
     parser.add_argument(flag, type=_seconds(flag), default=default, metavar="SECONDS", help=what)
 
 
