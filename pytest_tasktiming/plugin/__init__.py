@@ -18,7 +18,7 @@ import pytest
 from pytest_tasktiming.paths import ENV_FILE
 from pytest_tasktiming.plugin import hookspecs, otel
 from pytest_tasktiming.plugin.options import MARKER_HELP, add_options
-from pytest_tasktiming.plugin.settings import Settings, is_worker, worker_path
+from pytest_tasktiming.plugin.settings import HistorySettings, Settings, is_worker, worker_path
 
 SETTINGS_KEY = pytest.StashKey[Settings]()
 """The session's resolved settings, in ``config.stash`` when the plugin is enabled."""
@@ -39,6 +39,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--task-timing-html needs --task-timing (or task_timing = true)")
     worker = is_worker(config)
     otel.configure(config, settings, writes_rows=not worker)
+    history = HistorySettings.from_config(config, settings)
+    if history is not None:
+        _use_history(config, history)
     if not settings.enabled:
         return
     if worker:
@@ -82,6 +85,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:
         terminal.write_line(message, red=red)
+
+
+def _use_history(config: pytest.Config, options: HistorySettings) -> None:
+    """Register what uses the history; imported only by a session that uses it."""
+    from pytest_tasktiming.plugin.history import HistoryPlugin
+
+    plugin = HistoryPlugin(config, options)
+    config.pluginmanager.register(plugin, "tasktiming-history")
+    if options.auto_timeout is not None:
+        from pytest_tasktiming.plugin.auto_timeouts import AutoTimeouts
+
+        auto = AutoTimeouts(plugin, options.auto_timeout)
+        config.pluginmanager.register(auto, "tasktiming-auto-timeouts")
 
 
 def _point_environment_at(config: pytest.Config, path: str) -> None:

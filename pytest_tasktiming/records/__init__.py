@@ -5,7 +5,8 @@ Nothing else in the package writes or parses a line, or knows where a field sits
 Rows travel to the writer as raw tuples of integers and strings (``RawRow``) so the caller
 pays for no datetime objects; the writer's ``LineFormatter`` turns them into text in its own
 thread. ``fields.py`` names the columns, ``row.py`` is the typed row and the task ids,
-``formatting.py`` writes lines and ``reading.py`` reads them.
+``formatting.py`` writes lines, ``reading.py`` reads them and ``runs.py`` reads just the
+final rows' task, result and duration, fast, from any offset (for the history).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from pytest_tasktiming.records.formatting import LineFormatter, format_duration,
 from pytest_tasktiming.records.reading import (
     RowReader,
     fold,
+    open_binary,
     parse_fields,
     parse_line,
     parse_named_time,
@@ -53,6 +55,7 @@ from pytest_tasktiming.records.row import (
     new_task_id,
     to_ns,
 )
+from pytest_tasktiming.records.runs import FinalRuns
 
 __all__ = [
     "COMPLETED",
@@ -76,6 +79,7 @@ __all__ = [
     "TIMEOUT",
     "TIMESTAMP",
     "UTC",
+    "FinalRuns",
     "LineFormatter",
     "RawRow",
     "RowReader",
@@ -86,6 +90,7 @@ __all__ = [
     "format_row",
     "from_ns",
     "new_task_id",
+    "open_binary",
     "parse_fields",
     "parse_line",
     "parse_named_time",
