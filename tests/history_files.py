@@ -69,3 +69,15 @@ DEPLOY = {
     "runs": 2, "total": 12.0, "mean": 6.0, "p50": 6.0, "p95": 6.9, "min": 5.0, "max": 7.0,
     "last_result": "recovered", "streak": 0,
 }  # fmt: skip
+
+
+def recorded(
+    path: Path, durations: dict[str, float], runs: int = 3, result: str = "passed"
+) -> Path:
+    """A history in which each task of ``durations`` passed ``runs`` times, taking that long."""
+    history = [
+        Run(task, seconds, result, f"run{number:08x}-{index}", at(number), mode="pytest")
+        for number in range(runs)
+        for index, (task, seconds) in enumerate(durations.items())
+    ]
+    return write_history(path, history)

@@ -57,7 +57,9 @@ class ShardSummary:
             f"tests, predicted {own:.2f}s; slowest shard {max(self.predicted):.2f}s, "
             f"fastest {min(self.predicted):.2f}s"
         )
-        if unknown:
+        if not self.known:
+            line += "; no test has a recorded duration: split by count"
+        elif unknown:
             line += f"; {unknown} tests without history counted at the mean, {self.mean:.3f}s"
         return line
 
@@ -91,8 +93,11 @@ class HistoryPlugin:
         except FileNotFoundError:
             self.problem = f"no history yet: {shown} does not exist"
             return History()
-        except (OSError, FormatError) as error:
-            self.problem = f"history {shown} not used: {error}"
+        except FormatError as error:
+            self.problem = f"history {shown} not used: line {error.line}: {error.message}"
+            return History()
+        except OSError as error:
+            self.problem = f"history {shown} not used: {error.strerror or error}"
             return History()
         if loaded.skipped:
             self.problem = (
@@ -157,7 +162,8 @@ class HistoryPlugin:
         # Under xdist the controller orders the dispatch: a worker's order would not count.
         if self.options.order == "slowest-first" and not self.worker:
             weights = Weights([item.nodeid for item in items], self.history)
-            items[:] = slowest_first(items, weights.seconds)
+            if weights.known:  # without any recorded duration, collection order stands
+                items[:] = slowest_first(items, weights.seconds)
 
     def _select_shard(
         self, config: pytest.Config, items: list[pytest.Item], index: int, total: int

@@ -41,6 +41,8 @@ class FinalRuns:
             position = self.start
             if position == 0:
                 first = stream.readline()
+                if not first:
+                    raise FormatError(self.path, 1, "file is empty: expected the header line")
                 if first.rstrip(b"\r\n") != HEADER.rstrip("\n").encode():
                     raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
                 position = len(first)
