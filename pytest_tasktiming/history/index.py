@@ -1,7 +1,7 @@
 """Reading a history file of any size at session start: an incremental index beside it.
 
 The file is append-only, so what was read once stays true while the file only grows. The
-index (a small JSON file in a cache directory, e.g. pytest's ``.pytest_cache``) keeps each
+index (a small file in a cache directory, e.g. pytest's ``.pytest_cache``) keeps each
 task's recent durations, the offset read up to, and fingerprints of the file's first bytes
 and of the bytes just before that offset. When both still match, only the bytes appended
 since are read; when either differs (the file was compacted, merged, replaced or cut), the
@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
+from array import array
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from pytest_tasktiming.history.recent import History
@@ -86,19 +88,35 @@ class _Index:
 
 def _index_path(cache_dir: Path, path: str) -> Path:
     digest = hashlib.blake2b(path.encode(), digest_size=8).hexdigest()
-    return cache_dir / f"{digest}.json"
+    return cache_dir / f"{digest}.index"
 
 
 def _read_index(index: Path, path: str) -> _Index | None:
-    """The index, or None when there is none, or it is unreadable, of another format or file."""
+    """The index, or None when there is none, or it is unreadable, of another format or file.
+
+    One line of JSON (the offsets, fingerprints and each task's name and number of runs),
+    then every duration as one array of doubles: a million floats in JSON take longer to
+    parse than the session start can spare.
+    """
     try:
-        data = json.loads(index.read_bytes())
-        if data["format"] != FORMAT or data["path"] != path:
+        data = index.read_bytes()
+        head, _, packed = data.partition(b"\n")
+        meta = json.loads(head)
+        if (meta["format"], meta["path"], meta["byteorder"]) != (FORMAT, path, sys.byteorder):
             return None
-        cached = _Index(data["end"], data["head"], data["tail"], data["skipped"], data["runs"])
+        durations = array("d")
+        durations.frombytes(packed)
+        tasks: list[str] = meta["tasks"]
+        counts: list[int] = meta["counts"]
+        if len(tasks) != len(counts) or sum(counts) != len(durations):
+            return None
+        runs, at = {}, 0
+        for task, count in zip(tasks, counts, strict=True):
+            runs[task] = durations[at : at + count].tolist()
+            at += count
+        return _Index(meta["end"], meta["head"], meta["tail"], meta["skipped"], runs)
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return cached if isinstance(cached.end, int) and isinstance(cached.runs, dict) else None
 
 
 def _still_valid(path: str, cached: _Index, size: int) -> bool:
@@ -125,11 +143,25 @@ def _digest(data: bytes) -> str:
 
 def _write_index(index: Path, path: str, cached: _Index) -> None:
     """Replace the index atomically; an index that cannot be written is only a slower next run."""
-    data = {"format": FORMAT, "path": path, **asdict(cached)}
+    runs = cached.runs
+    meta = {
+        "format": FORMAT,
+        "path": path,
+        "byteorder": sys.byteorder,
+        "end": cached.end,
+        "head": cached.head,
+        "tail": cached.tail,
+        "skipped": cached.skipped,
+        "tasks": list(runs),
+        "counts": [len(durations) for durations in runs.values()],
+    }
+    durations = array("d", [duration for recent in runs.values() for duration in recent])
     partial = index.with_name(f"{index.name}.{os.getpid()}.part")
     try:
         index.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        with partial.open("wb") as out:
+            out.write(json.dumps(meta, separators=(",", ":")).encode() + b"\n")
+            durations.tofile(out)
         os.replace(partial, index)
     except OSError:
         partial.unlink(missing_ok=True)
