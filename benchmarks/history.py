@@ -75,7 +75,7 @@ def bench_makespan(runs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         durations = sleep_suite(directory)
-        bound = max(sum(durations) / 2, max(durations))
+        bound = max(sum(durations) / 2, *durations)
         variants = {
             "load": ["--dist=load"],
             "worksteal": ["--dist=worksteal"],
@@ -167,36 +167,44 @@ def timed(action: Callable[[], object], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
-def bench_lookup(sizes: list[int]) -> None:
+def lookup_times(rows: int) -> tuple[float, float, float]:
+    """Cold, pandas and warm seconds for a history of ``rows`` rows."""
     import csv
 
     import pandas as pd
 
+    with tempfile.TemporaryDirectory() as tmp:
+        path, cache = Path(tmp) / "history.tsv", Path(tmp) / "cache"
+
+        def cold() -> None:
+            shutil.rmtree(cache, ignore_errors=True)
+            load(path, cache)
+
+        def pandas() -> None:
+            pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, keep_default_na=False)
+
+        def warm() -> None:
+            load(path, cache)
+
+        write_history(path, rows)
+        cold_s, pandas_s = timed(cold), timed(pandas)
+        warm_s = []
+        for round_number in range(5):
+            load(path, cache)  # the index is current
+            write_history(path, 1000, start_run=10**6 + round_number)
+            warm_s.append(timed(warm, repeat=1))
+        return cold_s, pandas_s, statistics.median(warm_s)
+
+
+def bench_lookup(sizes: list[int]) -> None:
     print("history lookup at session start (median of 5):")
     print(f"  {'rows':>9}  {'cold':>8}  {'pandas':>8}  {'cold/pandas':>11}  {'warm':>8}")
     for rows in sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            path, cache = Path(tmp) / "history.tsv", Path(tmp) / "cache"
-
-            def cold() -> None:
-                shutil.rmtree(cache, ignore_errors=True)
-                load(path, cache)
-
-            def pandas() -> None:
-                pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, keep_default_na=False)
-
-            write_history(path, rows)
-            cold_s, pandas_s = timed(cold), timed(pandas)
-            warm = []
-            for round_number in range(5):
-                load(path, cache)  # current
-                write_history(path, 1000, start_run=10**6 + round_number)
-                warm.append(timed(lambda: load(path, cache), repeat=1))
-            warm_s = statistics.median(warm)
-            print(
-                f"  {rows:>9,}  {cold_s * 1e3:6.0f}ms  {pandas_s * 1e3:6.0f}ms  "
-                f"{cold_s / pandas_s:11.2f}  {warm_s * 1e3:6.1f}ms"
-            )
+        cold, pandas, warm = lookup_times(rows)
+        print(
+            f"  {rows:>9,}  {cold * 1e3:6.0f}ms  {pandas * 1e3:6.0f}ms  "
+            f"{cold / pandas:11.2f}  {warm * 1e3:6.1f}ms"
+        )
 
 
 def main() -> None:
