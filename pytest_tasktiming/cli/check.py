@@ -25,7 +25,9 @@ def add(subparsers: Subparsers) -> None:
     from pytest_tasktiming.reports.tabular import FORMATS
 
     parser = command(
-        subparsers, "check", "Exit 1 if any task timed out or ran past --max (a CI gate)."
+        subparsers,
+        "check",
+        "Exit 1 if any task timed out, ran past --max or, with --slower, got slower (a CI gate).",
     )
     file_argument(parser)
     parser.add_argument(

@@ -78,12 +78,7 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
             continue
         unfinished.pop(task_id, None)
         found.pop(task_id, None)
-        try:
-            duration = float(fields[DURATION])
-        except ValueError:
-            raise FormatError(
-                path, lineno, f"duration {fields[DURATION]!r} is not a number"
-            ) from None
+        duration = _duration(path, lineno, fields)
         if fields[RESULT] == TIMEOUT or (limit is not None and duration > limit):
             found[task_id] = _overrun(fields, fields[RESULT], duration, lineno)
     if limit is not None and unfinished:
@@ -93,6 +88,14 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
             if elapsed > limit:
                 found[fields[TASK_ID]] = _overrun(fields, INTERRUPTED, elapsed, lineno)
     return sorted(found.values(), key=lambda overrun: overrun.line)
+
+
+def _duration(path: str, lineno: int, fields: list[str]) -> float:
+    """The line's duration, or ``FormatError`` naming the line."""
+    try:
+        return float(fields[DURATION])
+    except ValueError:
+        raise FormatError(path, lineno, f"duration {fields[DURATION]!r} is not a number") from None
 
 
 def _overrun(fields: list[str], result: str, duration: float, lineno: int) -> Overrun:
@@ -145,12 +148,7 @@ def find_regressions(path: str, *, factor: float, min_runs: int = MIN_RUNS) -> l
     for lineno, fields in RowReader(path).iter_fields():
         if fields[RESULT] not in SUCCEEDED:
             continue
-        try:
-            duration = float(fields[DURATION])
-        except ValueError:
-            raise FormatError(
-                path, lineno, f"duration {fields[DURATION]!r} is not a number"
-            ) from None
+        duration = _duration(path, lineno, fields)
         durations.setdefault(fields[TASK], array("d")).append(duration)
         latest[fields[TASK]] = (lineno, fields)
     found = []
