@@ -29,6 +29,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from history import makespan  # benchmarks/history.py, beside this script
+
 COUNTER = """
 import os
 
@@ -125,17 +127,28 @@ def main() -> None:
             counts.append(sum(int(n) for n in count_file.read_text().split()))
         print(f"  {label:22} collection order {counts[0]:5}  slowest-first {counts[1]:5}")
 
-    times: dict[str, list[float]] = {"load": [], "slowest-first": []}
+    variants = {"load": [], "slowest-first": ["--task-timing-order=slowest-first"]}
+    sessions: dict[str, list[float]] = {name: [] for name in variants}
+    spans: dict[str, list[float]] = {name: [] for name in variants}
     for _ in range(args.runs):
-        times["load"].append(pytest(suite, "-n", "2", *uses, env=env)[0])
-        times["slowest-first"].append(
-            pytest(suite, "-n", "2", *uses, "--task-timing-order=slowest-first", env=env)[0]
-        )
-    load, ours = (statistics.median(values) for values in times.values())
+        for name, extra in variants.items():
+            rows = work / f"{name}.tsv"
+            rows.unlink(missing_ok=True)
+            record = ["--task-timing", f"--task-timing-file={rows}"]
+            sessions[name].append(pytest(suite, "-n", "2", *uses, *record, *extra, env=env)[0])
+            spans[name].append(makespan(rows))
     print(
-        f"-n 2 sessions, medians of {args.runs}: load {load:.2f} s, slowest-first {ours:.2f} s, "
-        f"ratio {ours / load:.3f}"
+        f"-n 2, medians of {args.runs}: the session (as a user waits) and the tests' span "
+        "(first start to last end)"
     )
+    for name in variants:
+        session, span = statistics.median(sessions[name]), statistics.median(spans[name])
+        print(f"  {name:14} session {session:6.2f} s  span {span:6.2f} s")
+    ratio = {
+        kind: statistics.median(values["slowest-first"]) / statistics.median(values["load"])
+        for kind, values in (("session", sessions), ("span", spans))
+    }
+    print(f"  slowest-first / load: session {ratio['session']:.3f}, span {ratio['span']:.3f}")
     print(f"(serial run for reference: {full.strip().splitlines()[-1]})")
 
 

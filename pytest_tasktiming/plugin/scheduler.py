@@ -27,6 +27,10 @@ PREFETCH = 0.05
 """Predicted seconds of work queued behind a worker's next test before it gets no more: the
 end of the run is uneven by at most about this much."""
 MAX_QUEUED = 64
+SHORT = PREFETCH
+"""Units predicted shorter than this keep collection order, after the longer ones: they can
+make the end no more uneven than the prefetch does, and in order they keep the tests of a
+class or module together on a worker, so its fixtures are not set up again and again."""
 
 
 class HistoryScheduling(LoadScheduling):  # type: ignore[misc]
@@ -124,7 +128,12 @@ class HistoryScheduling(LoadScheduling):  # type: ignore[misc]
 
     def _sort_units(self) -> None:
         seconds = self.seconds
-        self.units.sort(key=lambda unit: (-sum(seconds[index] for index in unit), unit[0]))
+
+        def longest_first(unit: list[int]) -> tuple[float, int]:
+            total = sum(seconds[index] for index in unit)
+            return (-total if total >= SHORT else 0.0, unit[0])
+
+        self.units.sort(key=longest_first)
 
     def _wants_more(self, node: WorkerController, batch: list[int]) -> bool:
         queue = len(self.node2pending[node]) + len(batch)
