@@ -135,3 +135,22 @@ def test_remote_workers_without_the_history_file_select_and_run_the_same(
     assert ran == sorted(nodeid.removeprefix("tests/") for nodeid in partition(suite, 2)[0])
     for home in homes:
         assert not list(home.rglob("*.tsv"))
+
+
+def test_short_tests_keep_collection_order_after_the_long_ones(pytester: pytest.Pytester) -> None:
+    classes = "\n".join(
+        f"class Test{name}:\n"
+        + "".join(f"    def test_{n}(self):\n        pass\n" for n in range(6))
+        for name in ("A", "B")
+    )
+    pytester.makepyfile(test_short=classes + "\ndef test_long():\n    pass\n")
+    durations = {
+        f"test_short.py::Test{c}::test_{n}": 0.001 * (n + 1) for c in "AB" for n in range(6)
+    }
+    recorded(pytester.path / "task_timing.tsv", {**durations, "test_short.py::test_long": 2.0})
+    runs = by_worker(pytester.runpytest("-v", *N2, "--task-timing-order=slowest-first"))
+    order = [*durations, "test_short.py::test_long"]
+    assert "test_short.py::test_long" in {tests[0] for tests in runs.values()}
+    for tests in runs.values():  # shorter than 50 ms: in collection order, not by duration
+        short = [test for test in tests if test != "test_short.py::test_long"]
+        assert short == sorted(short, key=order.index)
