@@ -17,6 +17,8 @@ MAX_ROUNDS = 1000
 """Bound on the local search's improving steps (each lowers the fullest pair strictly)."""
 RESOLUTION = 1e-6
 """Seconds below which shards count as even: the file's own resolution."""
+CLOSE_ENOUGH = 1e-9
+"""A fullest shard within this fraction of the lower bound is not worth a search."""
 
 
 def partition(weights: Mapping[str, float], shards: int) -> list[list[str]]:
@@ -54,12 +56,13 @@ def _improve(bins: list[list[str]], weights: Mapping[str, float]) -> None:
     if len(bins) < 2:
         return
     sums = loads(bins, weights)
+    bound = lower_bound(weights, len(bins))
     for _ in range(MAX_ROUNDS):
         high = max(range(len(bins)), key=lambda number: (sums[number], -number))
         low = min(range(len(bins)), key=lambda number: (sums[number], number))
         gap = sums[high] - sums[low]
-        if gap <= RESOLUTION:
-            return
+        if gap <= RESOLUTION or sums[high] - bound <= max(RESOLUTION, bound * CLOSE_ENOUGH):
+            return  # even to the file's resolution, or as good as any partition can be
         step = _best_step(bins[high], bins[low], weights, gap)
         if step is None:
             return

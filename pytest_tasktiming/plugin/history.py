@@ -31,6 +31,8 @@ HISTORY_KEY = "tasktiming_history"
 """``workerinput`` key: the recent durations by test, as the controller read them."""
 DIST_KEY = "tasktiming_dist"
 """``workerinput`` key: the controller's ``--dist`` (a worker's own says ``no``)."""
+SHARD_SPEC_KEY = "tasktiming_shard_spec"
+"""``workerinput`` key: the controller's ``(K, N)``, from its CI variables with ``auto``."""
 SHARD_KEY = "tasktiming_shard"
 """``workeroutput`` key: the shard a worker selected (``ShardSummary`` as a tuple)."""
 CACHE_DIR = "tasktiming-history"
@@ -130,6 +132,7 @@ class HistoryPlugin:
         if self.options.shard is not None or self.options.auto_timeout is not None:
             node.workerinput[HISTORY_KEY] = self.history.runs
             node.workerinput[DIST_KEY] = self.config.getvalue("dist")
+            node.workerinput[SHARD_SPEC_KEY] = self.options.shard
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
@@ -157,8 +160,10 @@ class HistoryPlugin:
     def pytest_collection_modifyitems(
         self, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        if self.options.shard is not None:
-            self._select_shard(config, items, *self.options.shard)
+        workerinput: dict[str, Any] = getattr(config, "workerinput", {})
+        shard = workerinput.get(SHARD_SPEC_KEY, self.options.shard)
+        if shard is not None:
+            self._select_shard(config, items, *shard)
         # Under xdist the controller orders the dispatch: a worker's order would not count.
         if self.options.order == "slowest-first" and not self.worker:
             weights = Weights([item.nodeid for item in items], self.history)
