@@ -62,7 +62,8 @@ class ShardSummary:
         if not self.known:
             line += "; no test has a recorded duration: split by count"
         elif unknown:
-            line += f"; {unknown} tests without history counted at the mean, {self.mean:.3f}s"
+            tests = "test" if unknown == 1 else "tests"
+            line += f"; {unknown} {tests} without history counted at the mean, {self.mean:.3f}s"
         return line
 
 
