@@ -59,13 +59,28 @@ build:  runs 4, total 16, mean 4, p50 (2+3)/2 = 2.5, p95 at index 3*0.95 = 2.85:
         3 + (10-3)*0.85 = 8.95, min 1, max 10, last failed, streak 3.
 deploy: runs 2, total 12, mean 6, p50 6, p95 at index 0.95: 5 + 2*0.95 = 6.9, min 5, max 7,
         last recovered, streak 0.
+trend: each of the latest 10 durations against the longest, in 8 heights (round(d / max * 7)):
+build 1, 2, 3, 10 -> 1, 1, 2, 7 -> ▂▂▃█; deploy 5, 7 -> 5, 7 -> ▆█. Neither went from pass to
+fail and back: not flaky.
 """
 
 BUILD = {
     "runs": 4, "total": 16.0, "mean": 4.0, "p50": 2.5, "p95": 8.95, "min": 1.0, "max": 10.0,
-    "last_result": "failed", "streak": 3,
+    "last_result": "failed", "streak": 3, "trend": "▂▂▃█", "flaky": "",
 }  # fmt: skip
 DEPLOY = {
     "runs": 2, "total": 12.0, "mean": 6.0, "p50": 6.0, "p95": 6.9, "min": 5.0, "max": 7.0,
-    "last_result": "recovered", "streak": 0,
+    "last_result": "recovered", "streak": 0, "trend": "▆█", "flaky": "",
 }  # fmt: skip
+
+
+def recorded(
+    path: Path, durations: dict[str, float], runs: int = 3, result: str = "passed"
+) -> Path:
+    """A history in which each task of ``durations`` passed ``runs`` times, taking that long."""
+    history = [
+        Run(task, seconds, result, f"run{number:08x}-{index}", at(number), mode="pytest")
+        for number in range(runs)
+        for index, (task, seconds) in enumerate(durations.items())
+    ]
+    return write_history(path, history)

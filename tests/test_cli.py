@@ -40,9 +40,10 @@ def test_report_prints_the_table_computed_by_hand(run, known: Path) -> None:
     status, out, err = run("report")
     assert (status, err) == (0, "")
     assert out == (
-        "runs   total   mean    p50    p95    min     max  last       streak  task\n"
-        "   4  16.000  4.000  2.500  8.950  1.000  10.000  failed          3  build\n"
-        "   2  12.000  6.000  6.000  6.900  5.000   7.000  recovered       0  deploy\n"
+        "runs   total   mean    p50    p95    min     max  last       streak  trend  flaky  task\n"
+        "   4  16.000  4.000  2.500  8.950  1.000  10.000  failed          3  ▂▂▃█          build\n"
+        "   2  12.000  6.000  6.000  6.900  5.000   7.000  recovered       0  ▆█            "
+        "deploy\n"
     )
 
 
@@ -65,9 +66,9 @@ def test_report_as_csv_has_a_header_and_six_decimals(run, known: Path) -> None:
 def test_report_as_markdown_pastes_into_a_job_summary(run, known: Path) -> None:
     _, out, _ = run("report", "--format", "markdown", "--top", "1")
     assert out.splitlines() == [
-        "| task | runs | total | mean | p50 | p95 | min | max | last | streak |",
-        "|:---|---:|---:|---:|---:|---:|---:|---:|:---|---:|",
-        "| build | 4 | 16.000 | 4.000 | 2.500 | 8.950 | 1.000 | 10.000 | failed | 3 |",
+        "| task | runs | total | mean | p50 | p95 | min | max | last | streak | trend | flaky |",
+        "|:---|---:|---:|---:|---:|---:|---:|---:|:---|---:|:---|:---|",
+        "| build | 4 | 16.000 | 4.000 | 2.500 | 8.950 | 1.000 | 10.000 | failed | 3 | ▂▂▃█ |  |",
     ]
 
 

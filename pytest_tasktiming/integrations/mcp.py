@@ -96,6 +96,8 @@ class ReportRow:
     max: float
     last_result: str
     streak: int
+    trend: str = ""
+    flaky: str = ""
 
 
 class TaskBoard:

@@ -20,13 +20,14 @@ from pytest_tasktiming.plugin import hookspecs
 from pytest_tasktiming.plugin.options import (
     MARKER_HELP,
     add_options,
+    history_wanted,
     is_worker,
     recording_enabled,
     worker_path,
 )
 
 if TYPE_CHECKING:
-    from pytest_tasktiming.plugin.settings import Settings
+    from pytest_tasktiming.plugin.settings import HistorySettings, Settings
 
 SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 """The session's resolved settings, in ``config.stash`` when the plugin is enabled."""
@@ -46,17 +47,23 @@ def pytest_configure(config: pytest.Config) -> None:
         for option in ("--task-timing-html", "--task-timing-otel"):
             if config.getoption(option.lstrip("-").replace("-", "_")):
                 raise pytest.UsageError(f"{option} needs --task-timing (or task_timing = true)")
+        if history_wanted(config):  # shards and order work without recording too
+            from pytest_tasktiming.plugin.settings import HistorySettings
+
+            _use_history(config, HistorySettings.from_config(config, auto_timeout=None))
         return
     # Here: a session that does not record never loads the rest.
     from pytest_tasktiming.plugin import otel
     from pytest_tasktiming.plugin.recorder import Recorder
     from pytest_tasktiming.plugin.runner import Runner
-    from pytest_tasktiming.plugin.settings import Settings
+    from pytest_tasktiming.plugin.settings import HistorySettings, Settings
     from pytest_tasktiming.plugin.workers import WorkerRelay
 
     settings = Settings.from_config(config)
     worker = is_worker(config)
     otel.configure(config, settings.mode, writes_rows=not worker)
+    if settings.auto_timeout is not None or history_wanted(config):
+        _use_history(config, HistorySettings.from_config(config, settings.auto_timeout))
     if worker:
         settings = settings._replace(path=worker_path(config) or settings.path)
     config.stash[SETTINGS_KEY] = settings
@@ -93,6 +100,19 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     terminal = session.config.pluginmanager.get_plugin("terminalreporter")
     if terminal is not None:
         terminal.write_line(message, red=red)
+
+
+def _use_history(config: pytest.Config, options: HistorySettings) -> None:
+    """Register what uses the history; imported only by a session that uses it."""
+    from pytest_tasktiming.plugin.history import HistoryPlugin
+
+    plugin = HistoryPlugin(config, options)
+    config.pluginmanager.register(plugin, "tasktiming-history")
+    if options.auto_timeout is not None:
+        from pytest_tasktiming.plugin.auto_timeouts import AutoTimeouts
+
+        auto = AutoTimeouts(plugin, options.auto_timeout)
+        config.pluginmanager.register(auto, "tasktiming-auto-timeouts")
 
 
 def _point_environment_at(config: pytest.Config, path: str) -> None:

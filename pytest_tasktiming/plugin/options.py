@@ -42,7 +42,8 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption(
         "--task-timing-timeout",
         metavar="SECONDS",
-        help="per-test timeout: seconds or '30m', '1.5h'; 0 = none (default: 3600)",
+        help="per-test timeout: seconds or '30m', '1.5h'; 0 = none; auto = from each test's "
+        "history (default: 3600)",
     )
     group.addoption(
         "--task-timing-warning-threshold",
@@ -60,15 +61,20 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="N",
         help="stop the session after N consecutive failing tests (default: 0 = never)",
     )
+    _add_history_options(group)
     # Registered as strings: each also accepts a TOML number or boolean (see OptionValues).
     for name, help_text in (
         ("task_timing", "record every test (true/false)"),
         ("task_timing_file", "the TSV file, relative to the rootdir"),
         ("task_timing_mode", "the rows' mode column (default: pytest)"),
-        ("task_timing_timeout", "per-test timeout: 3600, '3600' or '1h'; 0 = none"),
+        ("task_timing_timeout", "per-test timeout: 3600, '3600' or '1h'; 0 = none; auto"),
         ("task_timing_warning_threshold", "share of the timeout that warns (default 0.8)"),
         ("task_timing_enforce", "false: only warn, never fail a test for time"),
         ("task_timing_max_streak", "stop after N consecutive failing tests (0 = never)"),
+        ("task_timing_history", "the file history is read from (default: the TSV file)"),
+        ("task_timing_order", "none or slowest-first: run the longest recorded tests first"),
+        ("task_timing_auto_factor", "timeout auto: times the longest recent run (default 5)"),
+        ("task_timing_auto_floor", "timeout auto: the least limit in seconds (default 60)"),
     ):
         parser.addini(name, help_text, type="string", default=None)
     group.addoption(
@@ -89,12 +95,54 @@ def add_options(parser: pytest.Parser) -> None:
     )
 
 
+def _add_history_options(group: pytest.OptionGroup) -> None:
+    """The options that use the file's history (docs/history.md)."""
+    group.addoption(
+        "--task-timing-history",
+        metavar="PATH",
+        help="the file history is read from (default: the TSV file)",
+    )
+    group.addoption(
+        "--task-timing-order",
+        metavar="MODE",
+        help="none (default) or slowest-first: the longest recorded tests (or, under "
+        "--dist loadscope/loadfile/loadgroup, scopes) first, also as xdist dispatches them",
+    )
+    group.addoption(
+        "--task-timing-shard",
+        metavar="K/N",
+        help="run only shard K of N (1-based), split by recorded durations; auto: K and N "
+        "from GitLab, CircleCI or Buildkite parallel-job variables",
+    )
+    group.addoption(
+        "--task-timing-auto-factor",
+        metavar="X",
+        help="timeout auto: X times the longest recent passing run (default: 5)",
+    )
+    group.addoption(
+        "--task-timing-auto-floor",
+        metavar="SECONDS",
+        help="timeout auto: the least limit (default: 60)",
+    )
+
+
 T = TypeVar("T")
 
 
 def recording_enabled(config: pytest.Config) -> bool:
     """``--task-timing``, else the ini key ``task_timing``."""
     return OptionValues(config).get("task_timing", parse_bool, default=False)
+
+
+def history_wanted(config: pytest.Config) -> bool:
+    """True when an option that uses the history is given: they work without recording too.
+
+    Only whether a value is there; ``settings.HistorySettings`` parses it.
+    """
+    if config.getoption("task_timing_shard", default=None) is not None:
+        return True
+    order = config.getoption("task_timing_order", default=None)
+    return order is not None or ini_value(config, "task_timing_order") is not None
 
 
 class OptionValues:

@@ -17,7 +17,7 @@ import pytest
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
-from pytest_tasktiming.plugin.settings import MARKER, Settings
+from pytest_tasktiming.plugin.settings import AUTO_LIMIT_KEY, MARKER, Settings
 from pytest_tasktiming.plugin.workers import WorkerRelay, stable_nodeid
 from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
@@ -106,6 +106,8 @@ class Runner:
         theirs: dict[int, bool] = {}
         for item in items:
             settings = base
+            if AUTO_LIMIT_KEY in item.stash:  # --task-timing-timeout auto; a marker's wins
+                settings = base._replace(timeout=item.stash[AUTO_LIMIT_KEY])
             if _marked(item, MARKER, ours):
                 marker = item.get_closest_marker(MARKER)
                 if marker is not None:

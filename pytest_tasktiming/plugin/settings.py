@@ -22,8 +22,22 @@ MARKER = "task_timing"
 DEFAULT_MODE = "pytest"
 DEFAULT_TIMEOUT: float | None = 3600.0
 DEFAULT_WARNING_THRESHOLD = 0.8
+AUTO = "auto"
+DEFAULT_AUTO_FACTOR = 5.0
+DEFAULT_AUTO_FLOOR = 60.0
+ORDERS = ("none", "slowest-first")
 
 T = TypeVar("T")
+
+AUTO_LIMIT_KEY = pytest.StashKey[float]()
+"""A test's limit under ``--task-timing-timeout auto`` (``auto_timeouts.py``), for the runner."""
+
+
+class AutoTimeout(NamedTuple):
+    """``--task-timing-timeout auto``: each test's limit from its history (``history.limits``)."""
+
+    factor: float = DEFAULT_AUTO_FACTOR
+    floor: float = DEFAULT_AUTO_FLOOR
 
 
 class Settings(NamedTuple):
@@ -43,6 +57,7 @@ class Settings(NamedTuple):
     enforce: bool = True
     max_streak: int = 0
     task: str | None = None
+    auto_timeout: AutoTimeout | None = None
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -50,10 +65,14 @@ class Settings(NamedTuple):
         raise ``pytest.UsageError`` if bad."""
         values = OptionValues(config)
         no_enforce = config.getoption("task_timing_no_enforce")
+        unset: float | str | None = DEFAULT_TIMEOUT
+        limit = values.get("task_timing_timeout", _parse_limit, default=unset)
         return cls(
             path=_resolve_file(config),
             mode=values.get("task_timing_mode", _parse_mode, default=DEFAULT_MODE),
-            timeout=values.get("task_timing_timeout", _parse_timeout, default=DEFAULT_TIMEOUT),
+            # auto: the most a derived limit can be, for tests with a marker's settings
+            timeout=DEFAULT_TIMEOUT if isinstance(limit, str) else limit,
+            auto_timeout=_auto_timeout(values) if limit == AUTO else None,
             warning_threshold=values.get(
                 "task_timing_warning_threshold", _parse_ratio, default=DEFAULT_WARNING_THRESHOLD
             ),
@@ -104,6 +123,42 @@ def _parse_timeout(value: object, source: str) -> float | None:
     return parse_seconds(value, source=source)
 
 
+def _parse_limit(value: object, source: str) -> float | str | None:
+    """A timeout, or ``auto``."""
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    return parse_seconds(value, source=source)
+
+
+def _auto_timeout(values: OptionValues) -> AutoTimeout:
+    return AutoTimeout(
+        factor=values.get("task_timing_auto_factor", _parse_factor, DEFAULT_AUTO_FACTOR),
+        floor=values.get("task_timing_auto_floor", _parse_floor, DEFAULT_AUTO_FLOOR),
+    )
+
+
+def _parse_factor(value: object, source: str) -> float:
+    try:
+        factor = float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        factor = math.nan
+    if not 1 <= factor < math.inf:
+        raise ValueError(
+            f"invalid auto-timeout factor {value!r} from {source}: expected a number >= 1, e.g. 5"
+        )
+    return factor
+
+
+def _parse_floor(value: object, source: str) -> float:
+    return parse_seconds(value, source=source) or 0.0
+
+
+def _parse_order(value: object, source: str) -> str:
+    if isinstance(value, str) and value.strip().lower() in ORDERS:
+        return value.strip().lower()
+    raise ValueError(f"invalid order {value!r} from {source}: expected {' or '.join(ORDERS)}")
+
+
 def _parse_ratio(value: object, source: str) -> float:
     try:
         ratio = float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
@@ -144,3 +199,57 @@ _MARKER_KEYWORDS: dict[str, Callable[[object, str], object]] = {
     "mode": _parse_mode,
     "task": _parse_task,
 }
+
+
+# --- history: shards, order and auto timeouts ------------------------------------------------
+
+
+class HistorySettings(NamedTuple):
+    """What the file's history is used for in this session (docs/history.md).
+
+    :param shard: ``(K, N)``, or None to run every test.
+    :param shard_source: where the shard came from, for the summary.
+    """
+
+    path: str
+    order: str = "none"
+    shard: tuple[int, int] | None = None
+    shard_source: str = ""
+    auto_timeout: AutoTimeout | None = None
+
+    @classmethod
+    def from_config(
+        cls, config: pytest.Config, auto_timeout: AutoTimeout | None
+    ) -> HistorySettings:
+        """The history settings; asked only when an option uses the history
+        (``options.history_wanted``, or ``auto_timeout``)."""
+        order = OptionValues(config).get("task_timing_order", _parse_order, default="none")
+        shard_text = config.getoption("task_timing_shard", default=None)
+        shard, source = checked(_parse_shard_option, shard_text, "")
+        return cls(_history_file(config), order, shard, source, auto_timeout)
+
+
+def _parse_shard_option(text: object, _: str) -> tuple[tuple[int, int] | None, str]:
+    if text is None:
+        return None, ""
+    from pytest_tasktiming.history.shard_spec import parse_shard, shard_from_env
+
+    source = "command line option --task-timing-shard"
+    if str(text).strip().lower() != AUTO:
+        return parse_shard(str(text), source), source
+    found = shard_from_env(os.environ)
+    if found is None:
+        return None, "auto, but no CI parallel-job variables are set: every test runs"
+    index, total, where = found
+    return (index, total), where
+
+
+def _history_file(config: pytest.Config) -> str:
+    """Command line (relative to the invocation dir) > ini (to the rootdir) > the TSV file."""
+    option = config.getoption("task_timing_history", default=None)
+    if option:
+        return str(config.invocation_params.dir / os.path.expanduser(option))
+    ini = ini_value(config, "task_timing_history")
+    if ini is not None:
+        return str(config.rootpath / os.path.expanduser(str(ini)))
+    return _resolve_file(config)

@@ -4,9 +4,10 @@ parsing and the fold.
 Nothing else in the package writes or parses a line, or knows where a field sits in one.
 Rows travel to the writer as raw tuples of integers and strings (``RawRow``) so the caller
 pays for no datetime objects; the writer's ``LineFormatter`` turns them into text in its own
-thread. ``fields.py`` names the columns, ``times.py`` converts moments, ``ids.py`` makes task
-ids, ``formatting.py`` writes lines, ``row.py`` is the typed ``TaskRow`` and ``reading.py``
-reads lines back.
+thread. ``fields.py`` names the columns and makes task ids, ``times.py`` converts moments,
+``formatting.py`` writes lines, ``row.py`` is the typed ``TaskRow``, ``reading.py`` reads
+lines back and ``runs.py`` reads just the final rows' task, result and duration, fast and from
+any offset (for the history).
 
 Names are imported on first use (PEP 562): a recording pytest session formats rows but never
 builds a ``TaskRow``, and should not pay for creating its class.
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from pytest_tasktiming.records.reading import (
         RowReader,
         fold,
+        open_binary,
         parse_fields,
         parse_line,
         read_rows,
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
         TaskRow,
         format_row,
     )
+    from pytest_tasktiming.records.runs import FinalRuns
     from pytest_tasktiming.records.times import (
         EPOCH,
         UTC,
@@ -95,7 +98,9 @@ _HOMES = {
     "format_duration": "formatting",
     "new_task_id": "fields",
     "RowReader": "reading",
+    "FinalRuns": "runs",
     "fold": "reading",
+    "open_binary": "reading",
     "parse_fields": "reading",
     "parse_line": "reading",
     "read_rows": "reading",
@@ -132,6 +137,7 @@ __all__ = [
     "TIMEOUT",
     "TIMESTAMP",
     "UTC",
+    "FinalRuns",
     "LineFormatter",
     "RawRow",
     "RowReader",
@@ -142,6 +148,7 @@ __all__ = [
     "format_row",
     "from_ns",
     "new_task_id",
+    "open_binary",
     "parse_fields",
     "parse_line",
     "parse_named_time",

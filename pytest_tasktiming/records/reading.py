@@ -63,7 +63,7 @@ class RowReader:
         For readers that need only a few columns (the report) and cannot afford a datetime
         per field.
         """
-        with _open_binary(self.path) as stream:
+        with open_binary(self.path) as stream:
             first = stream.readline()
             if not first:
                 raise FormatError(self.path, 1, "file is empty: expected the header line")
@@ -112,7 +112,8 @@ def parse_line(line: bytes) -> TaskRow:
     return parse_fields(split_line(line))
 
 
-def _open_binary(path: str) -> IO[bytes]:
+def open_binary(path: str) -> IO[bytes]:
+    """The file's bytes, decompressed when its name ends in ``.gz``."""
     if path.endswith(".gz"):
         import gzip
 

@@ -1,16 +1,19 @@
-"""The CI gate over a task-timing file: tasks that timed out or ran past a limit."""
+"""The CI gate over a task-timing file: tasks that timed out, ran past a limit, or got slower."""
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import asdict, dataclass
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.history.recent import median as middle
 from pytest_tasktiming.records import (
     DURATION,
     RESULT,
     START_TIME,
     STARTED,
+    SUCCEEDED,
     TASK,
     TASK_ID,
     TIMEOUT,
@@ -19,6 +22,11 @@ from pytest_tasktiming.records import (
 )
 from pytest_tasktiming.reports.tabular import Column, Value
 
+SLOWER = "slower"
+"""The result column of a task whose latest successful run took more than FACTOR x its median."""
+NOISE_FLOOR = 0.1
+"""Seconds: a latest run less than this much above the median is noise, not a regression."""
+MIN_RUNS = 5
 INTERRUPTED = "interrupted"
 """The status of a task that started, has no final row, and has been running past the limit."""
 
@@ -70,12 +78,7 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
             continue
         unfinished.pop(task_id, None)
         found.pop(task_id, None)
-        try:
-            duration = float(fields[DURATION])
-        except ValueError:
-            raise FormatError(
-                path, lineno, f"duration {fields[DURATION]!r} is not a number"
-            ) from None
+        duration = _duration(path, lineno, fields)
         if fields[RESULT] == TIMEOUT or (limit is not None and duration > limit):
             found[task_id] = _overrun(fields, fields[RESULT], duration, lineno)
     if limit is not None and unfinished:
@@ -87,6 +90,14 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
     return sorted(found.values(), key=lambda overrun: overrun.line)
 
 
+def _duration(path: str, lineno: int, fields: list[str]) -> float:
+    """The line's duration, or ``FormatError`` naming the line."""
+    try:
+        return float(fields[DURATION])
+    except ValueError:
+        raise FormatError(path, lineno, f"duration {fields[DURATION]!r} is not a number") from None
+
+
 def _overrun(fields: list[str], result: str, duration: float, lineno: int) -> Overrun:
     return Overrun(
         task=fields[TASK],
@@ -96,3 +107,61 @@ def _overrun(fields: list[str], result: str, duration: float, lineno: int) -> Ov
         task_id=fields[TASK_ID],
         line=lineno,
     )
+
+
+SLOWER_COLUMNS = [
+    *COLUMNS[:3],
+    Column("median", "median", "seconds"),
+    Column("runs", "runs", "int"),
+    *COLUMNS[3:],
+]
+"""With ``--slower``: the median of the earlier runs beside the latest, and how many there were."""
+
+
+@dataclass(frozen=True, slots=True)
+class Regression:
+    """A task whose latest successful run (``duration``) took more than FACTOR x ``median``, the
+    median of its ``runs`` earlier successful runs."""
+
+    task: str
+    duration: float
+    median: float
+    runs: int
+    start_time: str
+    task_id: str
+    line: int
+    result: str = SLOWER
+
+    def as_record(self) -> dict[str, Value]:
+        """The regression as a record for ``tabular.render``."""
+        return asdict(self)
+
+
+def find_regressions(path: str, *, factor: float, min_runs: int = MIN_RUNS) -> list[Regression]:
+    """Tasks whose latest successful final row took more than ``factor`` x the median of their
+    earlier successful final rows (at least ``min_runs`` of them), by more than NOISE_FLOOR.
+
+    :raises FormatError: for the first bad line.
+    """
+    durations: dict[str, array[float]] = {}
+    latest: dict[str, tuple[int, list[str]]] = {}
+    for lineno, fields in RowReader(path).iter_fields():
+        if fields[RESULT] not in SUCCEEDED:
+            continue
+        duration = _duration(path, lineno, fields)
+        durations.setdefault(fields[TASK], array("d")).append(duration)
+        latest[fields[TASK]] = (lineno, fields)
+    found = []
+    for task, runs in durations.items():
+        if len(runs) <= min_runs:
+            continue
+        *earlier, last = runs
+        median = middle(earlier)
+        if last > factor * median and last - median >= NOISE_FLOOR:
+            lineno, fields = latest[task]
+            found.append(
+                Regression(
+                    task, last, median, len(earlier), fields[START_TIME], fields[TASK_ID], lineno
+                )
+            )
+    return sorted(found, key=lambda regression: regression.line)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from array import array
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import IO
@@ -21,16 +22,19 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import (
     DURATION,
+    FAILING,
     MODE,
     RESULT,
     START_TIME,
     STARTED,
+    SUCCEEDED,
     TASK_ID,
     UTC,
     RowReader,
     parse_named_time,
 )
 from pytest_tasktiming.reports.tabular import Column, Value
+from pytest_tasktiming.reports.trends import TREND, is_flaky, sparkline
 from pytest_tasktiming.streaks import streak_after
 
 GROUPINGS = ("task", "mode", "run")
@@ -69,10 +73,15 @@ class Stats:
     last_result: str
     streak: int
     """Failing results (see ``FAILING``) at the end of the group's history."""
+    trend: str = ""
+    """A sparkline of the latest ``TREND`` durations (``reports.trends``)."""
+    flaky: str = ""
+    """``flaky`` when its latest runs went from pass to fail and back (``reports.trends``)."""
 
 
 def columns(by: str) -> list[Column]:
-    """The report's columns, the first named after the grouping."""
+    """The report's columns, the first named after the grouping; by task, the trend too."""
+    trend = [Column("trend", "trend"), Column("flaky", "flaky")] if by == "task" else []
     return [
         Column(by, by),
         Column("runs", "runs", "int"),
@@ -84,6 +93,7 @@ def columns(by: str) -> list[Column]:
         Column("max", "max", "seconds"),
         Column("last_result", "last", "text"),
         Column("streak", "streak", "int"),
+        *trend,
     ]
 
 
@@ -130,13 +140,15 @@ def _canonical(moment: _dt.datetime) -> str:
 
 
 class _Group:
-    __slots__ = ("chunks", "durations", "last", "streak")
+    __slots__ = ("chunks", "durations", "last", "outcomes", "recent", "streak")
 
     def __init__(self) -> None:
         self.durations = array("d")
         self.chunks: list[tuple[int, int]] = []
         self.last = ""
         self.streak = 0
+        self.recent: deque[float] = deque(maxlen=TREND)
+        self.outcomes: deque[bool] = deque(maxlen=TREND)  # success or failure, for flaky
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +217,9 @@ def summarize(
             group.durations.append(duration)
             group.last = outcome
             group.streak = streak_after(group.streak, outcome)
+            group.recent.append(duration)
+            if outcome in SUCCEEDED or outcome in FAILING:
+                group.outcomes.append(outcome in SUCCEEDED)
             held += 1
             if held >= SPILL_AT:
                 spill.save(groups)
@@ -287,6 +302,8 @@ def _stats(key: str, group: _Group, spill: _Spill) -> Stats:
         max=ordered[-1],
         last_result=group.last,
         streak=group.streak,
+        trend=sparkline(group.recent),
+        flaky="flaky" if is_flaky(group.outcomes) else "",
     )
 
 

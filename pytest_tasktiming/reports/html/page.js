@@ -265,7 +265,53 @@
       nameCell(s), el("td", s.count, "num"), el("td", fmtTime(s.from), "num"),
       el("td", s.endedBy, s.endedBy === "still failing" ? "result r-failed" : "result r-ok"),
     ]);
+    fillList("trends-table", findTrends(), (t) => [
+      nameCell(t), el("td", t.runs, "num"), sparklineCell(t.recent),
+      el("td", t.flaky ? "flaky" : "", t.flaky ? "result r-failed" : ""),
+    ]);
     if (LIVE) renderLive();
+  }
+
+  // Each task's latest TREND runs and whether it is flaky: the rule of reports/trends.py.
+  const TREND = 10;
+  const SUCCEEDED = new Set(["passed", "completed", "recovered"]);
+  function findTrends() {
+    const byName = new Map();
+    for (const task of state.all) {
+      if (task.result === "started" || task.dur === null) continue;
+      let trend = byName.get(task.name);
+      if (!trend) { trend = { name: task.name, runs: 0, total: 0, recent: [] }; byName.set(task.name, trend); }
+      trend.runs += 1;
+      trend.total += task.dur;
+      trend.recent.push(task);
+      if (trend.recent.length > TREND) trend.recent.shift();
+    }
+    const trends = Array.from(byName.values()).filter((t) => t.runs >= 2);
+    for (const trend of trends) {
+      let flips = 0, previous = null;
+      for (const task of trend.recent) {
+        if (!SUCCEEDED.has(task.result) && !FAILURES.has(task.result)) continue;
+        const ok = SUCCEEDED.has(task.result);
+        if (previous !== null && ok !== previous) flips += 1;
+        previous = ok;
+      }
+      trend.flaky = flips >= 2;
+    }
+    return trends.sort((a, b) => b.flaky - a.flaky || b.total - a.total || a.name.localeCompare(b.name));
+  }
+
+  function sparklineCell(recent) {
+    const width = 4 * TREND, height = 16;
+    const longest = Math.max(...recent.map((t) => t.dur), 1e-9);
+    const chart = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "spark", role: "img" });
+    chart.setAttribute("aria-label", recent.map((t) => fmtSeconds(t.dur)).join(", "));
+    recent.forEach((task, i) => {
+      const h = Math.max(1, Math.round((task.dur / longest) * height));
+      chart.append(svg("rect", { x: i * 4, y: height - h, width: 3, height: h, fill: COLORS[task.kind] || COLORS.other }));
+    });
+    const td = el("td");
+    td.append(chart);
+    return td;
   }
 
   // The `count` items with the largest key, largest first, without sorting them all.
