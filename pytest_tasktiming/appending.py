@@ -1,16 +1,19 @@
-"""One all-or-nothing append of whole lines under the file lock, and the cut of a torn tail.
+"""Appending whole lines under the file lock, and the checks and cuts that keep a file whole.
 
 The only code that changes the bytes of a timing file in place; the writer calls it from its
-thread, ``tasktiming validate --repair`` for the tail alone.
+thread, ``tasktiming start``/``stop`` for their one row, ``tasktiming validate --repair`` for
+the tail alone.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from typing import TYPE_CHECKING
 
-from pytest_tasktiming.records import HEADER
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.records import HEADER, is_header
 
 if TYPE_CHECKING:
     import filelock
@@ -20,40 +23,92 @@ log = logging.getLogger("pytest_tasktiming")
 TAIL_CHUNK = 65536
 """Bytes read backwards at a time while looking for the last complete line."""
 
+_HEADER_BYTES = HEADER.encode("utf-8")
+NOT_OURS = "not a task-timing file (its first line is not the header): choose another file"
+"""Why rows are never appended to a file that is not empty and does not start with the header."""
 
-def append_locked(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool) -> None:
-    """Append ``data`` under the file lock: header first in a new file, all or nothing."""
+
+def file_lock(path: str, timeout: float = -1) -> filelock.FileLock:
+    """The lock every writer of ``path`` takes: ``FILE.lock`` beside the file's real path.
+
+    Resolved, so that a symlink and its target (or any two names of one file) share one lock;
+    ``timeout`` in seconds, -1 to wait as long as it takes.
+    """
+    import filelock  # here, not at import: pytest imports us in sessions that never write
+
+    return filelock.FileLock(os.path.realpath(path) + ".lock", timeout=timeout)
+
+
+def append_locked(
+    path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool
+) -> tuple[int, OSError | None]:
+    """Append the lines of ``data`` under the file lock, the header first in a new file.
+
+    Returns how many bytes of ``data`` are now in the file, and the error that stopped the
+    rest. When the disk fills up part way, the lines written whole stay and the partial line
+    after them is cut off, so a retry appends exactly what is missing: never half a line,
+    never a line twice.
+
+    :raises FormatError: when the file is not a task-timing file (nothing is written).
+    :raises OSError: when the file cannot be opened.
+    """
     with lock:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            size = os.fstat(fd).st_size
-            if size:
-                size = cut_torn_tail(fd, path, size)
-            if size == 0:
-                data = HEADER.encode("utf-8") + data
-            try:
-                write_all(fd, data)
-                if fsync:
+            size = whole_lines_size(fd, path)
+            head = b"" if size else _HEADER_BYTES
+            written, error = write_all(fd, head + data)
+            if error is None and fsync:
+                try:
                     os.fsync(fd)
-            except OSError:
-                os.ftruncate(fd, size)  # no half batch: a retry writes it whole, once
-                raise
+                except OSError as failed:  # not known to be durable: undone, retried whole
+                    written, error = 0, failed
+            if error is None:
+                return len(data), None
+            kept = (head + data).rfind(b"\n", 0, written) + 1
+            if kept < len(head):  # not even the header fit
+                kept = 0
+            os.ftruncate(fd, size + kept)
+            return max(kept - len(head), 0), error
         finally:
             os.close(fd)
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """``os.write`` until all of ``data`` is written (a regular file may take it in parts)."""
+def write_all(fd: int, data: bytes) -> tuple[int, OSError | None]:
+    """``os.write`` until all of ``data`` is written (a regular file may take it in parts);
+    return the bytes written and the error that stopped it, if any."""
     view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    written = 0
+    while written < len(data):
+        try:
+            count = os.write(fd, view[written:])
+        except OSError as error:
+            return written, error
+        if count == 0:
+            return written, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written += count
+    return written, None
+
+
+def whole_lines_size(fd: int, path: str) -> int:
+    """The size of the file's complete lines, after cutting a torn tail; 0 for an empty file.
+
+    Only called under the file lock, when no live writer can be in the middle of a line.
+
+    :raises FormatError: when the file is not empty and its first line is not the header:
+        it is somebody else's file, and its last line is none of our business.
+    """
+    size = os.fstat(fd).st_size
+    if not size:
+        return 0
+    first = os.pread(fd, len(_HEADER_BYTES) + 1, 0).split(b"\n", 1)[0]
+    if not is_header(first):
+        raise FormatError(path, 1, NOT_OURS)
+    return cut_torn_tail(fd, path, size)
 
 
 def cut_torn_tail(fd: int, path: str, size: int) -> int:
-    """Remove a partial last line left by a writer that died mid-write; return the new size.
-
-    Only called under the file lock, when no live writer can be in the middle of a line.
-    """
+    """Remove a partial last line left by a writer that died mid-write; return the new size."""
     if os.pread(fd, 1, size - 1) == b"\n":
         return size
     end = size

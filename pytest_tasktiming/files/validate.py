@@ -13,11 +13,8 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-import filelock
-
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import cut_torn_tail, log
-from pytest_tasktiming.paths import resolve_path
+from pytest_tasktiming.appending import cut_torn_tail, file_lock, log, whole_lines_size
 from pytest_tasktiming.records import STARTED, UTC, RowReader, TaskRow, parse_fields
 
 WALL_TOLERANCE = 1.0
@@ -124,17 +121,18 @@ def repair(path: str) -> int:
 
     The cut is one ``ftruncate`` of the partial line only, done while no writer can be
     appending, so it is atomic for every reader and writer and touches nothing else.
+
+    :raises FormatError: when the file is not a task-timing file (nothing is cut).
     """
     if path.endswith(".gz"):
         raise ValueError(f"{path}: cannot repair a compressed file; decompress it first")
     quiet = _Quiet()  # the caller reports the cut; the writer's own log line would repeat it
     log.addFilter(quiet)
     try:
-        with filelock.FileLock(resolve_path(path) + ".lock"):
+        with file_lock(path):
             fd = os.open(path, os.O_RDWR)
             try:
-                size = os.fstat(fd).st_size
-                return size - cut_torn_tail(fd, path, size) if size else 0
+                return os.fstat(fd).st_size - whole_lines_size(fd, path)
             finally:
                 os.close(fd)
     finally:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import os
 from collections.abc import Iterable, Iterator
 from typing import IO
 
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.records.fields import FIELDS, HEADER, STARTED, unescape
+from pytest_tasktiming.records.fields import (
+    FIELDS,
+    HEADER,
+    MAX_DURATION,
+    STARTED,
+    is_header,
+    unescape,
+)
 from pytest_tasktiming.records.row import TaskRow
 
 
@@ -23,12 +31,6 @@ def parse_time(text: str) -> _dt.datetime:
 def parse_fields(fields: list[str]) -> TaskRow:
     """Build a row from the eight unescaped fields of a line; ValueError names the bad field."""
     timestamp, mode, task_id, start, end, duration, task, result = fields
-    try:
-        parsed_duration = float(duration) if duration else None
-    except ValueError:
-        raise ValueError(f"duration {duration!r} is not a number of seconds") from None
-    if parsed_duration is not None and parsed_duration < 0:
-        raise ValueError(f"duration {duration!r} is negative")
     if not task_id:
         raise ValueError("task_id is empty")
     return TaskRow(
@@ -37,9 +39,28 @@ def parse_fields(fields: list[str]) -> TaskRow:
         task_id=task_id,
         start_time=parse_named_time(start, "start_time"),
         end_time=parse_named_time(end, "end_time") if end else None,
-        duration=parsed_duration,
+        duration=parse_duration(duration) if duration else None,
         task=task,
         result=result,
+    )
+
+
+def parse_duration(text: str) -> float:
+    """The seconds of a duration field; ValueError unless it is a number from 0 to
+    ``MAX_DURATION`` (so ``nan``, ``inf`` and ``1e308`` never reach a sum, a JSON page or an
+    integer of nanoseconds)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if 0 <= seconds <= MAX_DURATION:
+        return seconds
+    if not math.isfinite(seconds):
+        raise ValueError(f"duration {text!r} is not a number of seconds")
+    if seconds < 0:
+        raise ValueError(f"duration {text!r} is negative")
+    raise ValueError(
+        f"duration {text!r} is longer than any task runs (at most {MAX_DURATION:.0f} s)"
     )
 
 
@@ -83,7 +104,7 @@ class RowReader:
             first = stream.readline()
             if not first:
                 raise FormatError(self.path, 1, "file is empty: expected the header line")
-            if first.rstrip(b"\r\n").decode("utf-8", "replace") != HEADER.rstrip("\n"):
+            if not is_header(first[:-1] if first.endswith(b"\n") else first):
                 raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
             for lineno, data in enumerate(stream, 2):
                 if not data.endswith(b"\n"):
@@ -110,7 +131,13 @@ class RowReader:
 
 def split_line(line: bytes) -> list[str]:
     """The unescaped fields of one line (without its newline); ValueError if it has not eight
-    fields or is not UTF-8."""
+    fields or is not UTF-8.
+
+    A ``\\r`` at the end is the rest of a CRLF line end (a file checked out or saved on
+    Windows): writers escape every carriage return in a field, so none can end one.
+    """
+    if line and line[-1] == 13:  # b"\r", read without making a bytes object
+        line = line[:-1]
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:

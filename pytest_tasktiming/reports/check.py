@@ -15,6 +15,7 @@ from pytest_tasktiming.records import (
     TASK_ID,
     TIMEOUT,
     RowReader,
+    parse_duration,
     parse_named_time,
 )
 from pytest_tasktiming.reports.tabular import Column, Value
@@ -71,11 +72,9 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
         unfinished.pop(task_id, None)
         found.pop(task_id, None)
         try:
-            duration = float(fields[DURATION])
-        except ValueError:
-            raise FormatError(
-                path, lineno, f"duration {fields[DURATION]!r} is not a number"
-            ) from None
+            duration = parse_duration(fields[DURATION])
+        except ValueError as error:
+            raise FormatError(path, lineno, str(error)) from None
         if fields[RESULT] == TIMEOUT or (limit is not None and duration > limit):
             found[task_id] = _overrun(fields, fields[RESULT], duration, lineno)
     if limit is not None and unfinished:
