@@ -1,24 +1,17 @@
-"""Appending whole lines under the file lock, and the checks and cuts that keep a file whole.
+"""Appending whole lines, and the checks and cuts that keep a timing file whole.
 
-The only code that changes the bytes of a timing file in place; the writer calls it from its
-thread, ``tasktiming start``/``stop`` for their one row, ``tasktiming validate --repair`` for
-the tail alone.
+The only code that changes the bytes of a timing file in place, always while its caller holds
+the writers' lock (``locking.locked``): the writer from its thread, ``tasktiming start``/``stop``
+for their one row, ``tasktiming validate --repair`` for the tail alone.
 """
 
 from __future__ import annotations
 
 import errno
-import logging
 import os
-from typing import TYPE_CHECKING
 
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import HEADER, is_header
-
-if TYPE_CHECKING:
-    import filelock
-
-log = logging.getLogger("pytest_tasktiming")
 
 TAIL_CHUNK = 65536
 """Bytes read backwards at a time while looking for the last complete line."""
@@ -28,21 +21,8 @@ NOT_OURS = "not a task-timing file (its first line is not the header): choose an
 """Why rows are never appended to a file that is not empty and does not start with the header."""
 
 
-def file_lock(path: str, timeout: float = -1) -> filelock.FileLock:
-    """The lock every writer of ``path`` takes: ``FILE.lock`` beside the file's real path.
-
-    Resolved, so that a symlink and its target (or any two names of one file) share one lock;
-    ``timeout`` in seconds, -1 to wait as long as it takes.
-    """
-    import filelock  # here, not at import: pytest imports us in sessions that never write
-
-    return filelock.FileLock(os.path.realpath(path) + ".lock", timeout=timeout)
-
-
-def append_locked(
-    path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool
-) -> tuple[int, OSError | None]:
-    """Append the lines of ``data`` under the file lock, the header first in a new file.
+def append_lines(path: str, data: bytes, *, fsync: bool = False) -> tuple[int, OSError | None]:
+    """Append the lines of ``data``, the header first in a new file; the lock must be held.
 
     Returns how many bytes of ``data`` are now in the file, and the error that stopped the
     rest. When the disk fills up part way, the lines written whole stay and the partial line
@@ -52,26 +32,25 @@ def append_locked(
     :raises FormatError: when the file is not a task-timing file (nothing is written).
     :raises OSError: when the file cannot be opened.
     """
-    with lock:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = whole_lines_size(fd, path)
-            head = b"" if size else _HEADER_BYTES
-            written, error = write_all(fd, head + data)
-            if error is None and fsync:
-                try:
-                    os.fsync(fd)
-                except OSError as failed:  # not known to be durable: undone, retried whole
-                    written, error = 0, failed
-            if error is None:
-                return len(data), None
-            kept = (head + data).rfind(b"\n", 0, written) + 1
-            if kept < len(head):  # not even the header fit
-                kept = 0
-            os.ftruncate(fd, size + kept)
-            return max(kept - len(head), 0), error
-        finally:
-            os.close(fd)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        size = whole_lines_size(fd, path)
+        head = b"" if size else _HEADER_BYTES
+        written, error = write_all(fd, head + data)
+        if error is None and fsync:
+            try:
+                os.fsync(fd)
+            except OSError as failed:  # not known to be durable: undone, retried whole
+                written, error = 0, failed
+        if error is None:
+            return len(data), None
+        kept = (head + data).rfind(b"\n", 0, written) + 1
+        if kept < len(head):  # not even the header fit
+            kept = 0
+        os.ftruncate(fd, size + kept)
+        return max(kept - len(head), 0), error
+    finally:
+        os.close(fd)
 
 
 def write_all(fd: int, data: bytes) -> tuple[int, OSError | None]:
@@ -121,7 +100,9 @@ def cut_torn_tail(fd: int, path: str, size: int) -> int:
             break
         end = start
     os.ftruncate(fd, end)
-    log.warning(
+    import logging  # here: only a killed writer's leftovers are worth a log line
+
+    logging.getLogger("pytest_tasktiming").warning(
         "tasktiming: removed a torn partial line (%d bytes) from the end of %s, "
         "left by a writer that was killed mid-write",
         size - end,

@@ -2,7 +2,7 @@
 
 Callers never touch the disk: ``put`` is a ``deque.append`` (one atomic C call under the GIL,
 no lock). The thread wakes when ``buffer_size`` rows wait or every ``flush_interval``, formats
-everything queued and appends it with one ``write`` under a ``filelock`` lock next to the file,
+everything queued and appends it with one ``write`` under the writers' lock next to the file,
 so any number of threads and processes can share it.
 
 One shared deque beats per-thread queues in CPython: measured by benchmarks/queue_choice.py
@@ -22,16 +22,13 @@ import threading
 import weakref
 from collections import deque
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import append_locked, file_lock
+from pytest_tasktiming.appending import append_lines
 from pytest_tasktiming.exceptions import FormatError, WriteFailedError
+from pytest_tasktiming.locking import LockTimeout, locked
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import LineFormatter, RawRow, TaskRow
-
-if TYPE_CHECKING:
-    import filelock
 
 log = logging.getLogger("pytest_tasktiming")
 
@@ -102,7 +99,6 @@ class AsyncBufferedWriter:
         self._io_lock = threading.Lock()
         # Held to start the thread, to end it when idle, and to leave a flush marker for it.
         self._start_lock = threading.Lock()
-        self._file_lock = file_lock(self.path, self.lock_timeout)
         self._formatter = LineFormatter()
         self._pending: deque[str] = deque()
         self._error: str | None = None
@@ -262,8 +258,9 @@ class AsyncBufferedWriter:
         pending = self._pending
         data = "".join(pending).encode("utf-8")
         try:
-            appended, error = append_locked(self.path, data, self._file_lock, self.fsync)
-        except (OSError, FormatError, _lock_timeout()) as failed:
+            with locked(self.path, self.lock_timeout):
+                appended, error = append_lines(self.path, data, fsync=self.fsync)
+        except (OSError, FormatError) as failed:  # LockTimeout is an OSError too
             self._record_failure(failed)
             return
         if appended == len(data):
@@ -322,18 +319,9 @@ def _now() -> float:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, _lock_timeout()):
-        return f"lock {error.lock_file} not acquired in time"
-    if isinstance(error, OSError) and error.strerror:
+    if isinstance(error, OSError) and error.strerror and not isinstance(error, LockTimeout):
         return error.strerror
     return str(error) or type(error).__name__
-
-
-def _lock_timeout() -> type[filelock.Timeout]:
-    """filelock's timeout error, imported only once something is written."""
-    import filelock
-
-    return filelock.Timeout
 
 
 # --- the process's writers -----------------------------------------------------------------

@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
+from pytest_tasktiming.paths import DEFAULT_TODO
+
 from .arguments import CliError, chosen_file, command, file_option, positive_int, seconds
 from .output import EXIT_OK, out
 
@@ -15,8 +17,6 @@ if TYPE_CHECKING:
 
 def add(subparsers: Subparsers) -> None:
     """Declare ``start`` and its arguments."""
-    from pytest_tasktiming.integrations.todo import DEFAULT_TODO
-
     parser = command(
         subparsers, "start", "Write a started row for TASK and print its task id (for scripts)."
     )
@@ -61,5 +61,6 @@ def run(args: argparse.Namespace) -> int:
         task, mode = item.text, args.mode or "todo"
         done = " (already checked)" if item.done else ""
         print(f"timing item {item.number}{done}: {item.text}", file=sys.stderr)
-    out(start(chosen_file(args.file), task, mode=mode, timeout=args.timeout) + "\n")
+    path = chosen_file(args.file)
+    out(start(path, task, mode=mode, timeout=args.timeout, now_ns=args.invoked_ns) + "\n")
     return EXIT_OK

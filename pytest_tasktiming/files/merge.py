@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pytest_tasktiming.appending import file_lock
+from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
 
 
@@ -34,7 +34,7 @@ def merge(paths: Sequence[str], out: str) -> Rewrite:
     rewrite = Rewrite()
     seen: set[str] = set()
     entries: list[tuple[int, str]] = []
-    with file_lock(out):
+    with locked(out):
         for path in paths:
             for row in _rows(path, rewrite):
                 raw = row.to_raw()
@@ -54,7 +54,7 @@ def compact(path: str, out: str) -> Rewrite:
     """
     formatter = LineFormatter()
     rewrite = Rewrite()
-    with file_lock(out):
+    with locked(out):
         tasks = fold(_rows(path, rewrite))
         lines = (formatter.line(row.to_raw()) for row in tasks.values())
         rewrite.rows_out = _write_atomically(out, lines)

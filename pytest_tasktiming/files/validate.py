@@ -14,7 +14,8 @@ import os
 from dataclasses import dataclass, field
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import cut_torn_tail, file_lock, log, whole_lines_size
+from pytest_tasktiming.appending import cut_torn_tail, whole_lines_size
+from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import STARTED, UTC, RowReader, TaskRow, parse_fields
 
 WALL_TOLERANCE = 1.0
@@ -127,9 +128,10 @@ def repair(path: str) -> int:
     if path.endswith(".gz"):
         raise ValueError(f"{path}: cannot repair a compressed file; decompress it first")
     quiet = _Quiet()  # the caller reports the cut; the writer's own log line would repeat it
+    log = logging.getLogger("pytest_tasktiming")
     log.addFilter(quiet)
     try:
-        with file_lock(path):
+        with locked(path):
             fd = os.open(path, os.O_RDWR)
             try:
                 return os.fstat(fd).st_size - whole_lines_size(fd, path)
