@@ -20,8 +20,12 @@ from contextlib import contextmanager
 from pytest_tasktiming._timing import clock
 
 _FIRST_POLL = 0.001
-_LAST_POLL = 0.05
-"""Seconds between tries while waiting with a timeout: from a millisecond, doubling up to this."""
+_LAST_POLL = 0.01
+"""Seconds between tries while the lock is taken: from a millisecond, doubling up to this.
+
+Every holder tries without blocking, as filelock does: a blocking ``flock`` is woken first
+whenever the lock is freed, so pollers (the writer, which must be able to give up) would wait
+behind blocking callers for as long as those keep coming."""
 
 
 class LockTimeout(TimeoutError):
@@ -54,25 +58,24 @@ def locked(path: str, timeout: float | None = None) -> Iterator[None]:
     name = lock_file(path)
     fd = os.open(name, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        if timeout is None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        else:
-            _acquire_within(fd, name, timeout)
+        _acquire(fd, name, timeout)
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-def _acquire_within(fd: int, name: str, timeout: float) -> None:
-    deadline = clock.mono() + timeout
+def _acquire(fd: int, name: str, timeout: float | None) -> None:
+    deadline = None if timeout is None else clock.mono() + timeout
     poll = _FIRST_POLL
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return
         except BlockingIOError:
-            remaining = deadline - clock.mono()
-            if remaining <= 0:
-                raise LockTimeout(name, timeout) from None
-            time.sleep(min(poll, remaining))
+            if deadline is not None:
+                remaining = deadline - clock.mono()
+                if remaining <= 0:
+                    raise LockTimeout(name, timeout or 0.0) from None
+                poll = min(poll, remaining)
+            time.sleep(poll)
             poll = min(poll * 2, _LAST_POLL)
