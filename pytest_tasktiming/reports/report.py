@@ -111,7 +111,13 @@ def parse_moment(text: str, *, now_ns: int | None = None) -> str:
     if stripped[-1:].isalpha() and stripped[:1].isdigit() and stripped[-1:] not in "zZ":
         seconds = parse_seconds(stripped, source="--since/--until") or 0.0
         now = clock.wall_ns() if now_ns is None else now_ns
-        moment = _dt.datetime.fromtimestamp(now / 1e9, UTC) - _dt.timedelta(seconds=seconds)
+        try:
+            moment = _dt.datetime.fromtimestamp(now / 1e9, UTC) - _dt.timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(
+                f"invalid time {text!r}: that long ago is before the year 1; "
+                "use a shorter age or a date"
+            ) from None
     else:
         iso = stripped[:-1] + "+00:00" if stripped[-1:] in "zZ" else stripped
         try:
