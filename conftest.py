@@ -17,6 +17,14 @@ with contextlib.suppress(ImportError):
 pytest_plugins = ["pytester"]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help="tests/test_fuzz.py: thousands of hostile files instead of a few hundred",
+    )
+
+
 @pytest.fixture
 def tsv_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A task-timing file in a fresh directory, also set as ``$TASK_TIMING_FILE``."""

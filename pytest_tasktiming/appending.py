@@ -19,6 +19,7 @@ TAIL_CHUNK = 65536
 _HEADER_BYTES = HEADER.encode("utf-8")
 NOT_OURS = "not a task-timing file (its first line is not the header): choose another file"
 """Why rows are never appended to a file that is not empty and does not start with the header."""
+COMPRESSED = "cannot append to a compressed file: write to a .tsv (merge -o FILE.gz compresses)"
 
 
 def append_lines(path: str, data: bytes, *, fsync: bool = False) -> tuple[int, OSError | None]:
@@ -30,8 +31,11 @@ def append_lines(path: str, data: bytes, *, fsync: bool = False) -> tuple[int, O
     never a line twice.
 
     :raises FormatError: when the file is not a task-timing file (nothing is written).
-    :raises OSError: when the file cannot be opened.
+    :raises OSError: when the file cannot be opened, or is compressed (readers take a name
+        ending in ``.gz`` for gzip, so plain lines appended there would hide every row).
     """
+    if path.endswith(".gz"):
+        raise OSError(errno.EINVAL, COMPRESSED, path)
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         size = whole_lines_size(fd, path)

@@ -59,8 +59,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _input_error(error: Exception) -> str | None:
     """The one-line message for an error caused by the input, None for a bug."""
-    import zlib
-
     from pytest_tasktiming.exceptions import FormatError
     from pytest_tasktiming.files.startstop import UnknownTaskError
 
@@ -70,8 +68,6 @@ def _input_error(error: Exception) -> str | None:
         if error.filename is not None and error.strerror:
             return f"{error.filename}: {error.strerror}"
         return str(error)
-    if isinstance(error, EOFError | zlib.error):
-        return f"compressed file is damaged: {error}"
     return None
 
 

@@ -98,21 +98,25 @@ class RowReader:
         """Yield ``(line number, unescaped fields)`` of each row without parsing the values.
 
         For readers that need only a few columns (the report) and cannot afford a datetime
-        per field.
+        per field. A damaged ``.gz`` is a ``FormatError`` too, at the line it was noticed.
         """
-        with _open_binary(self.path) as stream:
-            first = stream.readline()
-            if not first:
-                raise FormatError(self.path, 1, "file is empty: expected the header line")
-            if not is_header(first[:-1] if first.endswith(b"\n") else first):
-                raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
-            for lineno, data in enumerate(stream, 2):
-                if not data.endswith(b"\n"):
-                    self.torn_line = lineno
-                    return
-                fields = self._split(lineno, data)
-                if fields is not None:
-                    yield lineno, fields
+        lineno = 1
+        try:
+            with _open_binary(self.path) as stream:
+                first = stream.readline()
+                if not first:
+                    raise FormatError(self.path, 1, "file is empty: expected the header line")
+                if not is_header(first[:-1] if first.endswith(b"\n") else first):
+                    raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
+                for lineno, data in enumerate(stream, 2):
+                    if not data.endswith(b"\n"):
+                        self.torn_line = lineno
+                        return
+                    fields = self._split(lineno, data)
+                    if fields is not None:
+                        yield lineno, fields
+        except _damaged(self.path) as error:
+            raise FormatError(self.path, lineno, f"compressed file is damaged: {error}") from None
 
     def _split(self, lineno: int, data: bytes) -> list[str] | None:
         try:
@@ -161,6 +165,16 @@ def _open_binary(path: str) -> IO[bytes]:
 
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
+
+
+def _damaged(path: str) -> tuple[type[Exception], ...]:
+    """What reading a damaged ``.gz`` raises; nothing for a plain file (``except ()``)."""
+    if not path.endswith(".gz"):
+        return ()
+    import gzip
+    import zlib
+
+    return (EOFError, zlib.error, gzip.BadGzipFile)
 
 
 def read_rows(path: str | os.PathLike[str], *, strict: bool = True) -> RowReader:
