@@ -18,18 +18,6 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.records import HEADER, format_row
 
-Result = tuple[int, str, str]
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    def run_cli(*argv: str) -> Result:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run_cli
-
 
 @pytest.fixture
 def known(tsv_path: Path) -> Path:

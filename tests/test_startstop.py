@@ -18,19 +18,8 @@ from pytest_tasktiming.cli import main
 from pytest_tasktiming.files.startstop import start, stop, watch
 from pytest_tasktiming.records import HEADER, LineFormatter, fold
 
-Result = tuple[int, str, str]
 T = "2026-11-24T21:02:56.123456+00:00"
 TASKTIMING = str(Path(sys.executable).with_name("tasktiming"))
-
-
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
-    def run_cli(*argv: str) -> Result:
-        status = main(list(argv))
-        out, err = capsys.readouterr()
-        return status, out, err
-
-    return run_cli
 
 
 def final_rows(path: Path, task_id: str) -> list[str]:
