@@ -174,3 +174,33 @@ def test_stop_reads_the_clock_before_it_reads_the_file(run, tsv_path: Path) -> N
     assert final.end_time is not None
     ended = final.end_time.timestamp() * 1e9
     assert called - 1000 <= ended < called + (returned - called) / 4  # reading took the rest
+
+
+IMPORTS = """
+import sys
+from pytest_tasktiming.cli import main
+status = main(sys.argv[1:])
+print(sorted(
+    name for name in sys.modules
+    if name.split(".")[0] in {"filelock", "logging", "threading", "subprocess"}
+    or name.startswith(("importlib.metadata", "pytest_tasktiming.reports",
+                        "pytest_tasktiming.integrations", "pytest_tasktiming.scan",
+                        "pytest_tasktiming.writer"))
+), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("command", ["start", "stop"])
+def test_start_and_stop_import_only_what_they_need(tsv_path: Path, command: str) -> None:
+    """What keeps them fast (benchmarks/startstop.py measures it): no filelock, no writer
+    thread, no logging, nothing of the other commands."""
+    task_id = start(str(tsv_path), "step")
+    argv = ["start", "next"] if command == "start" else ["stop", task_id]
+    done = subprocess.run(
+        [sys.executable, "-c", IMPORTS, *argv, "--file", str(tsv_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[]"
