@@ -26,7 +26,7 @@ from types import TracebackType
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.appending import append_lines
 from pytest_tasktiming.exceptions import FormatError, WriteFailedError
-from pytest_tasktiming.locking import LockTimeout, locked
+from pytest_tasktiming.locking import locked
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import LineFormatter, RawRow, TaskRow
 
@@ -319,7 +319,7 @@ def _now() -> float:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror and not isinstance(error, LockTimeout):
+    if isinstance(error, OSError) and error.strerror:  # a LockTimeout has none: its str says it
         return error.strerror
     return str(error) or type(error).__name__
 

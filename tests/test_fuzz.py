@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 from pytest_tasktiming import FormatError, read_rows
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.integrations.mcp import TaskBoard
-from pytest_tasktiming.records import HEADER, escape, format_row
+from pytest_tasktiming.records import HEADER, escape, format_row, parse_line
 from pytest_tasktiming.reports.dashboard import read_since
 
 UTC = dt.timezone.utc
@@ -164,7 +164,9 @@ def check_appended(before: bytes, after: bytes, status: int, argv: list[str]) ->
         return
     kept = before[: before.rfind(b"\n") + 1] or HEADER.encode()  # an empty file gets the header
     assert after.startswith(kept), argv
-    assert after[len(kept) :].count(b"\n") == 1 and after.endswith(b"\n"), argv
+    added = after[len(kept) :]
+    assert added.count(b"\n") == 1 and added.endswith(b"\n"), argv
+    parse_line(added[:-1])  # a row every reader takes
 
 
 def check_file(tmp: Path, suffix: str, data: bytes) -> None:

@@ -102,6 +102,19 @@ def test_a_malformed_row_of_the_task_is_one_line_naming_it(
     assert tsv_path.read_bytes() == before
 
 
+def test_a_task_started_before_any_task_could_run_is_not_stopped(run, tsv_path: Path) -> None:
+    long_ago = "0001-01-01T00:00:00.000000+00:00"
+    tsv_path.write_text(HEADER + f"{T}\tshell\tx-1\t{long_ago}\t\t\tjob\tstarted\n", "utf-8")
+    before = tsv_path.read_bytes()
+    status, out, err = run("stop", "x-1")
+    assert (status, out) == (2, "")
+    assert err.startswith(
+        f"tasktiming: error: {tsv_path}:2: start_time '0001-01-01T00:00:00+00:00'"
+    )
+    assert err.endswith("longer than any task runs (at most 1000000000 s): not stopped\n")
+    assert tsv_path.read_bytes() == before
+
+
 def test_a_bad_line_of_another_task_does_not_stop_this_one(run, tsv_path: Path) -> None:
     task_id = start(str(tsv_path), "fine")
     with tsv_path.open("a") as stream:

@@ -20,6 +20,7 @@ from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import (
     DURATION,
+    MAX_DURATION,
     RESULT,
     STARTED,
     TASK_ID,
@@ -113,12 +114,12 @@ def stop(
             raise UnknownTaskError(f"task id {task_id!r} already ended ({final.result}) in {path}")
         if final is not None:  # the watcher's timeout row is the final one: one per task
             return Stopped(started.task, task_id, TIMEOUT, final.duration or 0.0)
-        row = _final_row(started, result, now)
+        row = _final_row(path, started, result, now)
         _append(path, row)
     return Stopped(started.task, task_id, result, (row[DURATION] or 0) / 1e9)
 
 
-def _find(path: str, task_id: str) -> tuple[TaskRow | None, TaskRow | None]:
+def _find(path: str, task_id: str) -> tuple[Started | None, TaskRow | None]:
     """The task's ``started`` row and its last final row, if any; only its own rows are
     parsed, so a bad line elsewhere in the file does not stop anybody's ``stop``.
 
@@ -132,17 +133,41 @@ def _find(path: str, task_id: str) -> tuple[TaskRow | None, TaskRow | None]:
             except ValueError as error:
                 raise FormatError(path, lineno, str(error)) from None
             if fields[RESULT] == STARTED:
-                started = row
+                started = Started(row, lineno)
             else:
                 final = row
     return started, final
 
 
-def _final_row(started: TaskRow, result: str, now: int) -> RawRow:
-    """The final row for a task started in another process: wall-clock from start to now."""
-    start_ns = to_ns(started.start_time)
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A task's ``started`` row, and its line for messages about it."""
+
+    row: TaskRow
+    line: int
+
+    @property
+    def task(self) -> str:
+        return self.row.task
+
+
+def _final_row(path: str, started: Started, result: str, now: int) -> RawRow:
+    """The final row for a task started in another process: wall-clock from start to now.
+
+    :raises FormatError: when that is longer than any task runs (a start time from long ago),
+        rather than writing a duration no reader would take.
+    """
+    row = started.row
+    start_ns = to_ns(row.start_time)
     duration = max(now - start_ns, 0)
-    return (now, started.mode, started.task_id, start_ns, now, duration, started.task, result)
+    if duration > MAX_DURATION * 1e9:
+        raise FormatError(
+            path,
+            started.line,
+            f"start_time {row.start_time.isoformat()!r} is {duration / 1e9:.0f} s ago, longer "
+            f"than any task runs (at most {MAX_DURATION:.0f} s): not stopped",
+        )
+    return (now, row.mode, row.task_id, start_ns, now, duration, row.task, result)
 
 
 def _append(path: str, raw: RawRow) -> None:
@@ -171,7 +196,7 @@ def watch(path: str, task_id: str, deadline_ns: int) -> None:
         with locked(path):
             started, final = _find(path, task_id)
             if started is not None and final is None:
-                _append(path, _final_row(started, TIMEOUT, clock.wall_ns()))
+                _append(path, _final_row(path, started, TIMEOUT, clock.wall_ns()))
 
 
 _WATCH_INTERVAL = 1.0
