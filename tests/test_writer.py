@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -401,6 +402,23 @@ def test_the_shared_writer_is_one_per_file(tmp_path: Path, monkeypatch: pytest.M
     assert shared_writers.shared_writer().path == str(tmp_path / "env.tsv")
     for writer in (default, shared_writers.shared_writer()):
         writer.close()
+
+
+def test_write_failed_errors_name_the_file_and_the_cause_and_pickle() -> None:
+    error = WriteFailedError("/ro/t.tsv", 3, "Read-only file system")
+    assert (error.filename, error.strerror) == (
+        "/ro/t.tsv",
+        "could not write 3 row(s): Read-only file system",
+    )
+    assert str(error) == "could not write 3 row(s) to /ro/t.tsv: Read-only file system"
+    clone = pickle.loads(pickle.dumps(error))
+    assert (type(clone), clone.path, clone.pending, clone.reason, str(clone)) == (
+        WriteFailedError,
+        error.path,
+        error.pending,
+        error.reason,
+        str(error),
+    )
 
 
 def test_invalid_settings_are_refused(tmp_path: Path) -> None:
