@@ -55,7 +55,7 @@ def test_a_stop_racing_the_watcher_leaves_one_final_row(tsv_path: Path) -> None:
 
     def by_watcher(task_id: str, barrier: threading.Barrier, _: list[str]) -> None:
         barrier.wait()
-        watch(path, task_id, deadline_ns=0)  # the deadline has passed: it decides at once
+        watch(path, task_id, clock.wall_ns())  # the deadline has passed: it decides at once
 
     for round_ in range(20):
         task_id = start(path, f"race {round_}")
