@@ -8,18 +8,24 @@ their ratio come from the same run. ``python -X importtime`` then shows where th
 the self time of every module the command imports that ``python -c pass`` does not.
 
 Run: ``python benchmarks/startstop.py`` (``--runs 40``); the console script is the one beside
-this interpreter (``pip install -e .`` puts it there).
+this interpreter (``pip install -e .`` puts it there). The package is byte-compiled first, as
+``pip install`` leaves it: with ``PYTHONDONTWRITEBYTECODE`` set and no ``.pyc`` on disk, every
+run would compile the modules it imports again.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+
+import pytest_tasktiming
 
 BIN = os.path.dirname(sys.executable)
 TASKTIMING = os.path.join(BIN, "tasktiming")
@@ -32,13 +38,14 @@ def timed_run(command: list[str]) -> tuple[float, str]:
     return time.perf_counter() - began, done.stdout
 
 
-def import_times(command: list[str], runs: int = 5) -> dict[str, float]:
+def import_times(command: Callable[[], list[str]], runs: int = 5) -> dict[str, float]:
     """Self import time in microseconds per module, from ``-X importtime``: the median of
-    ``runs`` runs, since one run on a busy machine can charge a stall to any module."""
+    ``runs`` runs (each of a fresh ``command()``), since one run on a busy machine can charge
+    a stall to any module."""
     samples: dict[str, list[int]] = {}
     for _ in range(runs):
         err = subprocess.run(
-            [sys.executable, "-X", "importtime", *command],
+            [sys.executable, "-X", "importtime", *command()],
             check=True,
             capture_output=True,
             text=True,
@@ -55,6 +62,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="runs of each command (median)")
     parser.add_argument("--top", type=int, default=12, help="imports listed for each command")
     args = parser.parse_args()
+    compileall.compile_dir(os.path.dirname(pytest_tasktiming.__file__), quiet=1)
 
     with tempfile.TemporaryDirectory() as directory:
         path = os.path.join(directory, "task_timing.tsv")
@@ -76,11 +84,15 @@ def main() -> None:
             median = statistics.median(samples)
             print(f"{name:<22} {median * 1000:7.1f} ms {median / base:6.2f}x")
 
-        baseline = import_times(["-c", "pass"])
-        task_id = timed_run([TASKTIMING, "start", "step", "--file", path])[1].strip()
+        baseline = import_times(lambda: ["-c", "pass"])
+
+        def a_stop() -> list[str]:
+            task_id = timed_run([TASKTIMING, "start", "step", "--file", path])[1].strip()
+            return [TASKTIMING, "stop", task_id, "--file", path]
+
         for name, command in (
-            ("start", [TASKTIMING, "start", "step", "--file", path]),
-            ("stop", [TASKTIMING, "stop", task_id, "--file", path]),
+            ("start", lambda: [TASKTIMING, "start", "step", "--file", path]),
+            ("stop", a_stop),
         ):
             extra = {m: us for m, us in import_times(command).items() if m not in baseline}
             ranked = sorted(extra.items(), key=lambda item: -item[1])
