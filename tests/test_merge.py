@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from history_files import KNOWN, write_history
+from waiting import wait_until
 
 from pytest_tasktiming import AsyncBufferedWriter, read_rows
 from pytest_tasktiming._timing import clock
@@ -26,8 +27,9 @@ for n in range(int(sys.argv[2])):
     writer.put((now, "code", f"w-{n}", now, now + 1000, 1000, "appended", "completed"))
     if n % 50 == 49:
         writer.flush()
-        if n == 49:
+        if n == 49:  # the test starts compacting, then lets the rest come
             print("go", flush=True)
+            sys.stdin.readline()
 writer.close()
 """
 
@@ -39,20 +41,32 @@ def test_compacting_the_target_loses_no_row_appended_through_a_symlink(tmp_path:
     rows = 12_000
     appender = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(APPENDER), str(link), str(rows)],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert appender.stdout is not None and appender.stdout.readline() == "go\n"
-    compactions = 0
-    now_and_then = threading.Event()
-    while appender.poll() is None:
-        compact(str(real), str(real))
-        compactions += 1
-        now_and_then.wait(0.02)  # the workload: compactions among appends, not one long lock
-    assert appender.wait() == 0
-    appender.stdout.close()
+    assert appender.stdin is not None and appender.stdout is not None
+    assert appender.stdout.readline() == "go\n"
+    compactions: list[int] = []
+    done = threading.Event()
+
+    def compacting() -> None:
+        while not done.is_set():
+            compactions.append(compact(str(real), str(real)).rows_out)
+            done.wait(0.02)  # the workload: compactions among appends, not one long lock
+
+    compactor = threading.Thread(target=compacting)
+    compactor.start()
+    wait_until(lambda: len(compactions) > 0)
+    appender.stdin.write("go on\n")  # the other 11,950 rows arrive while compactions run
+    appender.stdin.close()
+    try:
+        assert appender.wait(timeout=120) == 0
+    finally:
+        done.set()
+        compactor.join()
+        appender.stdout.close()
     ids = [row.task_id for row in read_rows(real) if row.task == "appended"]
-    assert compactions >= 2  # they ran while rows were being appended
     assert sorted(ids) == sorted(f"w-{n}" for n in range(rows))
 
 
