@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,27 @@ with contextlib.suppress(ImportError):
     import hypothesis  # noqa: F401
 
 pytest_plugins = ["pytester"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--fuzz-long",
+        action="store_true",
+        help="tests/test_fuzz.py: thousands of hostile files instead of a few hundred",
+    )
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
+    """``tasktiming ARGV...`` in-process through ``main``: (exit status, stdout, stderr)."""
+    from pytest_tasktiming.cli import main
+
+    def run_cli(*argv: str) -> tuple[int, str, str]:
+        status = main(list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    return run_cli
 
 
 @pytest.fixture

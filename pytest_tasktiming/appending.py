@@ -1,155 +1,97 @@
-"""The lock beside a timing file, one all-or-nothing append of whole lines under it, and the
-cut of a torn tail: the only code that changes the bytes of a timing file in place.
+"""Appending whole lines, and the checks and cuts that keep a timing file whole.
 
-The writer appends from its thread; ``tasktiming validate --repair`` cuts the tail alone; every
-writer, merge, compact and repair takes the lock, ``<file>.lock``, first. On POSIX the lock
-is ``fcntl.flock`` on that file, which is what filelock's ``UnixFileLock`` does, so it
-excludes any process locking the same path with filelock; it costs no import, where filelock
-4 imports 21 modules, about a quarter of a recording session's start-up. Elsewhere (Windows)
-it is filelock itself.
+The only code that changes the bytes of a timing file in place, always while its caller holds
+the writers' lock (``locking.locked``): the writer from its thread, ``tasktiming start``/``stop``
+for their one row, ``tasktiming validate --repair`` for the tail alone.
 """
 
 from __future__ import annotations
 
-import logging
+import errno
 import os
-import threading
-import time
 
-from pytest_tasktiming._timing import clock
-from pytest_tasktiming.records import HEADER
-
-log = logging.getLogger("pytest_tasktiming")
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.records import HEADER, is_header
 
 TAIL_CHUNK = 65536
 """Bytes read backwards at a time while looking for the last complete line."""
 
-
-POLL_INTERVAL = 0.05
-"""Seconds between tries while another process holds the lock."""
-
-
-class LockTimeout(TimeoutError):
-    """The lock file stayed held by someone else for the whole timeout."""
-
-    def __init__(self, lock_file: str) -> None:
-        super().__init__(f"lock {lock_file} not acquired in time")
-        self.lock_file = lock_file
+_HEADER_BYTES = HEADER.encode("utf-8")
+NOT_OURS = "not a task-timing file (its first line is not the header): choose another file"
+"""Why rows are never appended to a file that is not empty and does not start with the header."""
+COMPRESSED = "cannot append to a compressed file: write to a .tsv (merge -o FILE.gz compresses)"
 
 
-def lock_for(path: str, timeout: float = -1) -> FileLock:
-    """The lock of the timing file at ``path`` (absolute); ``timeout`` < 0 waits for ever."""
-    return FileLock(path + ".lock", timeout)
+def append_lines(path: str, data: bytes, *, fsync: bool = False) -> tuple[int, OSError | None]:
+    """Append the lines of ``data``, the header first in a new file; the lock must be held.
 
+    Returns how many bytes of ``data`` are now in the file, and the error that stopped the
+    rest. When the disk fills up part way, the lines written whole stay and the partial line
+    after them is cut off, so a retry appends exactly what is missing: never half a line,
+    never a line twice.
 
-class FileLock:
-    """An exclusive, inter-process lock on ``lock_file``; a context manager.
-
-    Threads of one process sharing the object take turns; separate objects on one path
-    exclude each other even in one process (``flock`` locks belong to the open file).
+    :raises FormatError: when the file is not a task-timing file (nothing is written).
+    :raises OSError: when the file cannot be opened, or is compressed (readers take a name
+        ending in ``.gz`` for gzip, so plain lines appended there would hide every row).
     """
-
-    def __init__(self, lock_file: str, timeout: float = -1) -> None:
-        self.lock_file = lock_file
-        self.timeout = timeout
-        self._threads = threading.Lock()
-        self._fd: int | None = None
-
-    def __enter__(self) -> FileLock:
-        if not self._threads.acquire(timeout=self.timeout):
-            raise LockTimeout(self.lock_file)
-        try:
-            self._fd = _acquire(self.lock_file, self.timeout)
-        except BaseException:
-            self._threads.release()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        fd, self._fd = self._fd, None
-        try:
-            if fd is not None:
-                _release(fd)
-        finally:
-            self._threads.release()
-
-
-if os.name == "posix":
-    import fcntl
-
-    def _acquire(lock_file: str, timeout: float) -> int:
-        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
-        give_up = clock.mono() + timeout
-        while True:
+    if path.endswith(".gz"):
+        raise OSError(errno.EINVAL, COMPRESSED, path)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        size = whole_lines_size(fd, path)
+        head = b"" if size else _HEADER_BYTES
+        written, error = write_all(fd, head + data)
+        if error is None and fsync:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return fd
-            except BlockingIOError:
-                if timeout >= 0 and give_up <= clock.mono():
-                    os.close(fd)
-                    raise LockTimeout(lock_file) from None
-                time.sleep(POLL_INTERVAL)
-            except BaseException:
-                os.close(fd)
-                raise
-
-    def _release(fd: int) -> None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
-
-else:  # pragma: no cover - Windows
-    import filelock
-
-    _held: dict[int, filelock.BaseFileLock] = {}
-
-    def _acquire(lock_file: str, timeout: float) -> int:
-        lock = filelock.FileLock(lock_file, timeout=timeout, thread_local=False)
-        try:
-            lock.acquire()
-        except filelock.Timeout:
-            raise LockTimeout(lock_file) from None
-        _held[id(lock)] = lock
-        return id(lock)
-
-    def _release(fd: int) -> None:
-        _held.pop(fd).release()
+                os.fsync(fd)
+            except OSError as failed:  # not known to be durable: undone, retried whole
+                written, error = 0, failed
+        if error is None:
+            return len(data), None
+        kept = (head + data).rfind(b"\n", 0, written) + 1
+        if kept < len(head):  # not even the header fit
+            kept = 0
+        os.ftruncate(fd, size + kept)
+        return max(kept - len(head), 0), error
+    finally:
+        os.close(fd)
 
 
-def append_locked(path: str, data: bytes, lock: FileLock, fsync: bool) -> None:
-    """Append ``data`` under the file lock: header first in a new file, all or nothing."""
-    with lock:
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            size = os.fstat(fd).st_size
-            if size:
-                size = cut_torn_tail(fd, path, size)
-            if size == 0:
-                data = HEADER.encode("utf-8") + data
-            try:
-                write_all(fd, data)
-                if fsync:
-                    os.fsync(fd)
-            except OSError:
-                os.ftruncate(fd, size)  # no half batch: a retry writes it whole, once
-                raise
-        finally:
-            os.close(fd)
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """``os.write`` until all of ``data`` is written (a regular file may take it in parts)."""
+def write_all(fd: int, data: bytes) -> tuple[int, OSError | None]:
+    """``os.write`` until all of ``data`` is written (a regular file may take it in parts);
+    return the bytes written and the error that stopped it, if any."""
     view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    written = 0
+    while written < len(data):
+        try:
+            count = os.write(fd, view[written:])
+        except OSError as error:
+            return written, error
+        if count == 0:
+            return written, OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        written += count
+    return written, None
+
+
+def whole_lines_size(fd: int, path: str) -> int:
+    """The size of the file's complete lines, after cutting a torn tail; 0 for an empty file.
+
+    Only called under the file lock, when no live writer can be in the middle of a line.
+
+    :raises FormatError: when the file is not empty and its first line is not the header:
+        it is somebody else's file, and its last line is none of our business.
+    """
+    size = os.fstat(fd).st_size
+    if not size:
+        return 0
+    first = os.pread(fd, len(_HEADER_BYTES) + 1, 0).split(b"\n", 1)[0]
+    if not is_header(first):
+        raise FormatError(path, 1, NOT_OURS)
+    return cut_torn_tail(fd, path, size)
 
 
 def cut_torn_tail(fd: int, path: str, size: int) -> int:
-    """Remove a partial last line left by a writer that died mid-write; return the new size.
-
-    Only called under the file lock, when no live writer can be in the middle of a line.
-    """
+    """Remove a partial last line left by a writer that died mid-write; return the new size."""
     if os.pread(fd, 1, size - 1) == b"\n":
         return size
     end = size
@@ -162,7 +104,9 @@ def cut_torn_tail(fd: int, path: str, size: int) -> int:
             break
         end = start
     os.ftruncate(fd, end)
-    log.warning(
+    import logging  # here: only a killed writer's leftovers are worth a log line
+
+    logging.getLogger("pytest_tasktiming").warning(
         "tasktiming: removed a torn partial line (%d bytes) from the end of %s, "
         "left by a writer that was killed mid-write",
         size - end,

@@ -6,6 +6,8 @@ boundaries under pytest-xdist and process pools.
 
 from __future__ import annotations
 
+import errno
+
 
 class TaskTimeoutError(TimeoutError):
     """A task ran past its timeout and was stopped in its own code."""
@@ -49,13 +51,20 @@ class FormatError(ValueError):
 
 
 class WriteFailedError(OSError):
-    """Rows could not be written to the file; raised by ``flush()`` and ``close()``."""
+    """Rows could not be written to the file; raised by ``flush()`` and ``close()``.
+
+    An ``OSError`` like the ones it reports: ``filename`` is the file, ``strerror`` what went
+    wrong, so code that prints ``f"{e.filename}: {e.strerror}"`` says it in one line.
+    """
 
     def __init__(self, path: str, pending: int, reason: str) -> None:
-        super().__init__(path, pending, reason)
+        super().__init__(errno.EIO, f"could not write {pending} row(s): {reason}", path)
         self.path = path
         self.pending = pending
         self.reason = reason
+
+    def __reduce__(self) -> tuple[type[WriteFailedError], tuple[str, int, str]]:
+        return type(self), (self.path, self.pending, self.reason)
 
     def __str__(self) -> str:
         return f"could not write {self.pending} row(s) to {self.path}: {self.reason}"

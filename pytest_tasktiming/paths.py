@@ -1,7 +1,8 @@
-"""Which file rows go to when nobody says: ``$TASK_TIMING_FILE``, else ``task_timing.tsv``.
+"""Which file rows go to when nobody says: ``$TASK_TIMING_FILE``, else ``task_timing.tsv``;
+and which checklist ``--todo`` reads.
 
-Its own small module so that the plugin's settings and the command line can name the default
-without importing the writer (and filelock).
+Its own small module so that the plugin's settings and the command line can name the defaults
+without importing the writer or the checklist reader.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import os
 
 DEFAULT_FILE = "task_timing.tsv"
 ENV_FILE = "TASK_TIMING_FILE"
+DEFAULT_TODO = "TODO.md"
 
 
 def resolve_path(path: str | os.PathLike[str] | None = None) -> str:

@@ -2,7 +2,7 @@
 
 Callers never touch the disk: ``put`` is a ``deque.append`` (one atomic C call under the GIL,
 no lock). The thread wakes when ``buffer_size`` rows wait or every ``flush_interval``, formats
-everything queued and appends it with one ``write`` under the lock next to the file (``appending``),
+everything queued and appends it with one ``write`` under the writers' lock next to the file,
 so any number of threads and processes can share it.
 
 One shared deque beats per-thread queues in CPython: measured by benchmarks/queue_choice.py
@@ -22,21 +22,22 @@ import threading
 import weakref
 from collections import deque
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import LockTimeout, append_locked, lock_for
-from pytest_tasktiming.exceptions import WriteFailedError
+from pytest_tasktiming.appending import append_lines
+from pytest_tasktiming.exceptions import FormatError, WriteFailedError
+from pytest_tasktiming.locking import locked
 from pytest_tasktiming.paths import resolve_path
-from pytest_tasktiming.records import LineFormatter, RawRow
-
-if TYPE_CHECKING:
-    from pytest_tasktiming.records import TaskRow
+from pytest_tasktiming.records import LineFormatter, RawRow, TaskRow
 
 log = logging.getLogger("pytest_tasktiming")
 
 _MAX_PENDING_LINES = 100_000
 _MAX_BACKOFF = 5.0
+_IDLE_WAKES = 10
+"""Wakes in a row with nothing to write after which the thread ends (a second at the default
+``flush_interval``); the next row starts another, so a program that writes to one file after
+another keeps no thread per file."""
 
 
 class _FlushMarker:
@@ -96,8 +97,8 @@ class AsyncBufferedWriter:
         # runs and after close(), buffer_size while the thread sleeps, queue_size once woken.
         self._wake_at = 0
         self._io_lock = threading.Lock()
+        # Held to start the thread, to end it when idle, and to leave a flush marker for it.
         self._start_lock = threading.Lock()
-        self._file_lock = lock_for(self.path, self.lock_timeout)
         self._formatter = LineFormatter()
         self._pending: deque[str] = deque()
         self._error: str | None = None
@@ -128,7 +129,7 @@ class AsyncBufferedWriter:
         """Start or wake the thread; when closed or full, write the queue synchronously."""
         if self._closed:
             self._drain(force=True)
-        elif self._thread is None:
+        elif self._thread is None or self._wake_at == 0:  # not started, or ending: see _idle
             self._start()
         elif len(self._queue) >= self.queue_size:
             self.overflow_writes += 1
@@ -142,13 +143,15 @@ class AsyncBufferedWriter:
 
         :raises WriteFailedError: when rows could not be written (they stay queued for retry).
         """
-        thread = self._thread
+        marker = _FlushMarker()
+        with self._start_lock:
+            thread = self._thread
+            if thread is not None:
+                self._flush_markers.append(marker)
         if thread is None or not thread.is_alive() or thread is threading.current_thread():
             self._drain(force=True)
             self._raise_if_pending()
             return
-        marker = _FlushMarker()
-        self._flush_markers.append(marker)
         self._wake.set()
         while not marker.done.wait(0.5):
             if not thread.is_alive():
@@ -206,15 +209,35 @@ class AsyncBufferedWriter:
                 self._wake_at = self.buffer_size
 
     def _run(self) -> None:
+        idle = 0
         while not self._stopping:
-            self._wake.wait(self.flush_interval)
+            woken = self._wake.wait(self.flush_interval)
             self._wake.clear()
             if not self._closed:
                 self._wake_at = self.buffer_size
+            busy = bool(woken or self._queue or self._pending)
             try:
                 self._drain(force=False)
             except Exception:  # a bug here must not silently stop all recording
                 log.exception("tasktiming writer for %s failed; rows stay queued", self.path)
+            idle = 0 if busy else idle + 1
+            if idle >= _IDLE_WAKES and self._idle():
+                return
+
+    def _idle(self) -> bool:
+        """End the thread if nothing arrived meanwhile; the next ``put`` starts another.
+
+        ``_wake_at`` drops to 0 before the queue is looked at, so a row queued after the look
+        finds it at 0 and starts a new thread (``_start`` waits for this lock, by which time
+        ``_thread`` is None); a row queued before it is seen here and keeps this thread.
+        """
+        with self._start_lock:
+            self._wake_at = 0
+            if self._queue or self._pending or self._flush_markers or self._stopping:
+                self._wake_at = self.buffer_size
+                return False
+            self._thread = None
+            return True
 
     def _drain(self, *, force: bool) -> None:
         """Format everything queued and append it in one write; retry what failed before."""
@@ -233,14 +256,24 @@ class AsyncBufferedWriter:
 
     def _append_pending(self) -> None:
         pending = self._pending
-        count = len(pending)
+        data = "".join(pending).encode("utf-8")
         try:
-            append_locked(self.path, "".join(pending).encode("utf-8"), self._file_lock, self.fsync)
-        except (OSError, LockTimeout) as error:
+            with locked(self.path, self.lock_timeout):
+                appended, error = append_lines(self.path, data, fsync=self.fsync)
+        except (OSError, FormatError) as failed:  # LockTimeout is an OSError too
+            self._record_failure(failed)
+            return
+        if appended == len(data):
+            count = len(pending)
+            pending.clear()
+        else:  # the disk filled up: the lines that fit are in, the rest wait (one "\n" each)
+            count = data.count(b"\n", 0, appended)
+            for _ in range(count):
+                pending.popleft()
+        self.rows_written += count
+        if error is not None:
             self._record_failure(error)
             return
-        pending.clear()
-        self.rows_written += count
         if self._error is not None:
             log.warning("tasktiming: writing to %s works again; queued rows written", self.path)
             self._error = None
@@ -286,9 +319,7 @@ def _now() -> float:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, LockTimeout):
-        return str(error)
-    if isinstance(error, OSError) and error.strerror:
+    if isinstance(error, OSError) and error.strerror:  # a LockTimeout has none: its str says it
         return error.strerror
     return str(error) or type(error).__name__
 

@@ -276,18 +276,82 @@ def test_bad_arguments_are_tool_errors_and_the_server_keeps_serving(
         answers["bad result"] = await client.call_tool(
             "stop_task", {"task_id": "x", "result": "great"}
         )
+        answers["long ago"] = await client.call_tool("report", {"since": "99999999999d"})
+        answers["huge name"] = await client.call_tool("start_task", {"name": "x" * 2_000_000})
         answers["then"] = await client.call_tool("start_task", {"name": "still here"})
 
     stderr = converse(tmp_path, tsv_path, talk)
 
-    for what in ("unknown id", "bad timeout", "wrong type", "bad result"):
+    for what in ("unknown id", "bad timeout", "wrong type", "bad result", "long ago", "huge name"):
         assert answers[what].is_error, what
     assert "unknown task id 'no-such-task'" in answers["unknown id"].content[0].text
     assert "invalid timeout 'soon'" in answers["bad timeout"].content[0].text
     assert "invalid result 'great'" in answers["bad result"].content[0].text
+    assert (
+        "'99999999999d': that long ago is before the year 1" in answers["long ago"].content[0].text
+    )
+    assert "2000000 characters, at most 1000" in answers["huge name"].content[0].text
     assert not answers["then"].is_error
     assert [row.task for row in read_rows(tsv_path)] == ["still here"]
     assert "Traceback" not in stderr
+
+
+WIRE = [
+    (b'{"jsonrpc": "2.0", "id": 1, "method": "ping"\n', -32700, "not valid JSON"),
+    (b'{"jsonrpc": "2.0", "id": 2, "method": "\xff\xfe"}\n', -32700, "not valid UTF-8"),
+    (b'[{"jsonrpc": "2.0", "id": 3, "method": "ping"}]\n', -32600, "no batches"),
+    (b"42\n", -32600, "no batches"),
+]
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 9,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "raw", "version": "1"},
+    },
+}
+
+
+def test_lines_that_do_not_parse_get_json_rpc_errors_and_the_server_goes_on(
+    tsv_path: Path,
+) -> None:
+    import json
+    import queue
+    import threading
+
+    from pytest_tasktiming import __version__
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "pytest_tasktiming", "mcp", "--file", str(tsv_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert server.stdin is not None and server.stdout is not None
+    answers: queue.Queue[bytes] = queue.Queue()
+    threading.Thread(
+        target=lambda: [answers.put(line) for line in server.stdout], daemon=True
+    ).start()
+    try:
+        for line, code, message in WIRE:
+            server.stdin.write(line)
+            server.stdin.flush()
+            answer = json.loads(answers.get(timeout=60))
+            assert (answer["id"], answer["error"]["code"]) == (None, code)
+            assert message in answer["error"]["message"]
+        server.stdin.write(json.dumps(INITIALIZE).encode() + b"\n")
+        server.stdin.flush()
+        initialized = json.loads(answers.get(timeout=60))
+        assert initialized["id"] == 9
+        assert initialized["result"]["serverInfo"] == {"name": "tasktiming", "version": __version__}
+    finally:
+        server.stdin.close()
+        assert server.wait(timeout=60) == 0
+    assert server.stderr is not None
+    with server.stderr, server.stdout:
+        assert b"Traceback" not in server.stderr.read()
 
 
 def test_without_the_sdk_the_command_says_what_to_install(

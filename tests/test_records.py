@@ -210,7 +210,8 @@ def reference_iso(ns: int) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-nanoseconds = st.integers(min_value=0, max_value=7_000_000_000 * 10**9)
+# From the year 1 (years before 1000 need their leading zeros) to 2191.
+nanoseconds = st.integers(min_value=-62_135_596_800 * 10**9, max_value=7_000_000_000 * 10**9)
 
 
 @given(st.lists(st.tuples(nanoseconds, st.integers(0, 10**13), st.booleans()), max_size=20))

@@ -151,7 +151,7 @@ def test_a_torn_last_line_is_skipped_and_reported(known: str) -> None:
         pytest.param(
             "2026-11-20T10:00:00.000000+00:00\tci\tx-1\t2026-11-20T10:00:00.000000+00:00"
             "\t\t-1.0\tt\tcompleted\n",
-            "duration '-1.0' is not a number of seconds",
+            "duration '-1.0' is negative",
             id="negative",
         ),
     ],

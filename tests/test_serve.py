@@ -186,6 +186,10 @@ def test_server_serves_rows_as_json(server: DashboardServer) -> None:
         pytest.param("/../../etc/passwd", "GET", 404, id="path-traversal"),
         pytest.param("/api/rows?offset=-1", "GET", 400, id="negative-offset"),
         pytest.param("/api/rows?offset=abc", "GET", 400, id="text-offset"),
+        pytest.param("/api/rows?offset=%C2%B2", "GET", 400, id="superscript-digit-offset"),
+        pytest.param("/api/rows?offset=%D9%A3", "GET", 400, id="arabic-digit-offset"),
+        pytest.param("/api/rows?offset=" + "9" * 5000, "GET", 400, id="huge-offset"),
+        pytest.param("/api/rows?offset=%FF", "GET", 400, id="not-utf8-offset"),
         pytest.param("/", "POST", 501, id="post"),
         pytest.param("/", "PUT", 501, id="put"),
         pytest.param("/", "DELETE", 501, id="delete"),
@@ -197,6 +201,15 @@ def test_server_serves_nothing_else_and_writes_nothing(
     before = Path(server.file_path).read_bytes()
     assert request(server, path, method=method)[0] == status
     assert Path(server.file_path).read_bytes() == before
+
+
+def test_rows_of_a_crlf_file_and_a_directory_are_answered(tmp_path: Path) -> None:
+    crlf = tmp_path / "crlf.tsv"
+    crlf.write_bytes((HEADER + line("a", "completed")).replace("\n", "\r\n").encode())
+    answer = read_since(str(crlf), 0, None)
+    assert (ids(answer), answer["error"], answer["skipped"]) == (["a"], None, 0)
+    assert answer["strings"][answer["rows"][0][5]] == "completed"
+    assert read_since(str(tmp_path), 0, None)["error"] == f"{tmp_path}: Is a directory"
 
 
 def test_server_refuses_a_foreign_host_name(server: DashboardServer) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import errno
+import json
 import logging
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -21,7 +22,6 @@ from waiting import wait_until
 from pytest_tasktiming import (
     AsyncBufferedWriter,
     WriteFailedError,
-    appending,
     read_rows,
     shared_writers,
 )
@@ -233,26 +233,95 @@ def test_io_errors_are_reported_once_kept_and_retried(
     assert tasks_in(path) == ["kept", "also kept"]
 
 
-def test_a_partial_write_is_undone_and_retried_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+FULL_DISK = """
+import json, resource, signal, sys
+from pytest_tasktiming import AsyncBufferedWriter, WriteFailedError, read_rows
+from pytest_tasktiming._timing import clock
+
+# RLIMIT_FSIZE fills the disk for this process alone: a write that crosses the limit is cut
+# short there, the next one fails (EFBIG; the signal that would come with it is ignored).
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+path, room = sys.argv[1], int(sys.argv[2])
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (room, hard))
+writer = AsyncBufferedWriter(path, buffer_size=10_000, flush_interval=60)
+now = clock.wall_ns()
+for n in range(400):
+    writer.put((now, "code", f"id-{n}", now, now + 1000, 1000, f"{n:03d}" + "x" * 150, "completed"))
+try:
+    writer.flush()
+except WriteFailedError as error:
+    print("full:", error.pending, error.reason)
+reader = read_rows(path)
+print(json.dumps([row.task_id for row in reader]), reader.torn_line)
+resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))  # space comes back
+writer.close()
+"""
+
+
+def test_a_full_disk_takes_the_whole_lines_that_fit_and_the_rest_later(tmp_path: Path) -> None:
     path = tmp_path / "t.tsv"
-    real_write_all = appending.write_all
+    room = 60_000  # 400 rows of ~250 bytes: about 100 KB
+    result = run_python(FULL_DISK, str(path), str(room))
+    assert result.returncode == 0, result.stderr
+    full, while_full = result.stdout.splitlines()
+    ids, torn_line = while_full.rsplit(" ", 1)
+    written = json.loads(ids)
+    assert 200 < len(written) < 400  # as many whole rows as fit in 60 KB
+    assert torn_line == "None"  # and no torn line after them
+    assert written == [f"id-{n}" for n in range(len(written))]
+    assert full == f"full: {400 - len(written)} File too large"
+    assert [row.task_id for row in read_rows(path)] == [f"id-{n}" for n in range(400)]
 
-    def disk_full_halfway(fd: int, data: bytes) -> None:
-        real_write_all(fd, data[: len(data) // 2])
-        raise OSError(errno.ENOSPC, "No space left on device")
 
+def test_a_file_that_is_not_a_timing_file_is_never_touched(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_bytes(b"a\nimportant last line")
     writer = AsyncBufferedWriter(path)
-    monkeypatch.setattr(appending, "write_all", disk_full_halfway)
-    for index in range(10):
-        writer.put(raw(f"r{index}"))
-    with pytest.raises(WriteFailedError, match="No space left on device"):
+    writer.put(raw("lost?"))
+    with (
+        caplog.at_level(logging.ERROR, "pytest_tasktiming"),
+        pytest.raises(WriteFailedError, match=r"notes\.txt:1: not a task-timing file"),
+    ):
         writer.flush()
-    assert path.stat().st_size == 0
-    monkeypatch.setattr(appending, "write_all", real_write_all)
+    assert path.read_bytes() == b"a\nimportant last line"
+    assert "torn" not in caplog.text
+    path.unlink()  # the user moves the file away: the kept row goes to a new file
     writer.close()
-    assert tasks_in(path) == [f"r{index}" for index in range(10)]
+    assert tasks_in(path) == ["lost?"]
+
+
+def writer_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "tasktiming-writer"]
+
+
+def test_idle_writer_threads_end_and_the_next_row_starts_one_again(tmp_path: Path) -> None:
+    from pytest_tasktiming import timed
+
+    already = set(writer_threads())
+    for index in range(20):
+        with timed("rotating", path=str(tmp_path / f"p{index}.tsv")):
+            pass
+    ours = set(writer_threads()) - already  # one per file, while rows arrive
+    wait_until(lambda: not any(thread.is_alive() for thread in ours), timeout=30)
+    with timed("later", path=str(tmp_path / "p0.tsv")):
+        pass  # no flush: the thread that starts again writes within flush_interval
+    wait_until(lambda: tasks_in(tmp_path / "p0.tsv") == ["rotating", "rotating", "later", "later"])
+    assert all(tasks_in(tmp_path / f"p{index}.tsv")[-1] for index in range(20))
+
+
+def test_rows_racing_an_ending_thread_are_all_written_without_a_flush(tmp_path: Path) -> None:
+    path = tmp_path / "t.tsv"
+    writer = AsyncBufferedWriter(path, flush_interval=0.001)  # idle threads end after 10 ms
+    pause = threading.Event()
+    for index in range(300):
+        writer.put(raw(f"r{index}"))
+        wait_until(lambda: path.exists() and len(tasks_in(path)) > index)  # noqa: B023
+        pause.wait(index % 15 / 1000)  # the next row comes before, at or after the idle end
+    assert tasks_in(path) == [f"r{index}" for index in range(300)]
+    writer.close()
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is POSIX only")
@@ -326,6 +395,23 @@ def test_the_shared_writer_is_one_per_file(tmp_path: Path, monkeypatch: pytest.M
     assert shared_writers.shared_writer().path == str(tmp_path / "env.tsv")
     for writer in (default, shared_writers.shared_writer()):
         writer.close()
+
+
+def test_write_failed_errors_name_the_file_and_the_cause_and_pickle() -> None:
+    error = WriteFailedError("/ro/t.tsv", 3, "Read-only file system")
+    assert (error.filename, error.strerror) == (
+        "/ro/t.tsv",
+        "could not write 3 row(s): Read-only file system",
+    )
+    assert str(error) == "could not write 3 row(s) to /ro/t.tsv: Read-only file system"
+    clone = pickle.loads(pickle.dumps(error))
+    assert (type(clone), clone.path, clone.pending, clone.reason, str(clone)) == (
+        WriteFailedError,
+        error.path,
+        error.pending,
+        error.reason,
+        str(error),
+    )
 
 
 def test_invalid_settings_are_refused(tmp_path: Path) -> None:

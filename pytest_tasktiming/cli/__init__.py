@@ -13,9 +13,12 @@ the modules that do the work are imported by the ``run`` that needs them.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+from pytest_tasktiming._timing import clock
 
 from .arguments import CliError, Parser
 from .output import EXIT_ERROR, EXIT_OK
@@ -23,11 +26,20 @@ from .output import EXIT_ERROR, EXIT_OK
 __all__ = ["main"]
 
 
+COMMANDS = (
+    "report", "check", "validate", "merge", "compact", "start", "stop",
+    "todo", "mcp", "scan", "html", "serve",
+)  # fmt: skip
+"""The subcommands, each a module of this package, in the order ``--help`` lists them."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    parser = build_parser()
+    invoked_ns = clock.wall_ns()  # first: start and stop time the task, not this program
+    arguments = sys.argv[1:] if argv is None else argv
     try:
-        args = parser.parse_args(argv)
+        args = build_parser(arguments[:1]).parse_args(arguments)
+        args.invoked_ns = invoked_ns
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SystemExit as stop:  # --help and --version
@@ -48,8 +60,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _input_error(error: Exception) -> str | None:
     """The one-line message for an error caused by the input, None for a bug."""
-    import zlib
-
     from pytest_tasktiming.exceptions import FormatError
     from pytest_tasktiming.files.startstop import UnknownTaskError
 
@@ -59,41 +69,33 @@ def _input_error(error: Exception) -> str | None:
         if error.filename is not None and error.strerror:
             return f"{error.filename}: {error.strerror}"
         return str(error)
-    if isinstance(error, EOFError | zlib.error):
-        return f"compressed file is damaged: {error}"
     return None
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with every subcommand, in the order ``--help`` lists them."""
-    from pytest_tasktiming import __version__
-
-    from . import check, compact, html, mcp, merge, report, scan, serve, start, stop, todo, validate
-
+def build_parser(first: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The parser with every subcommand, or only with the one ``first`` names (the command
+    line's first argument), so ``tasktiming start`` imports nothing that ``serve`` needs."""
     parser = Parser(
         prog="tasktiming",
         description="Answers from a task-timing file, CI gates, and the static timeout scan.",
         epilog="Exit status: 0 fine, 1 findings (check, scan, validate), 2 usage or input error.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     subparsers = parser.add_subparsers(title="commands", dest="command", required=True)
-    for subcommand in (
-        report,
-        check,
-        validate,
-        merge,
-        compact,
-        start,
-        stop,
-        todo,
-        mcp,
-        scan,
-        html,
-        serve,
-    ):
-        name = subcommand.__name__.rpartition(".")[2]
+    for name in [name for name in first if name in COMMANDS] or COMMANDS:
+        subcommand = importlib.import_module(f".{name}", __name__)
         summary = subcommand.SUMMARY
         command = subparsers.add_parser(name, help=summary, description=summary)
         subcommand.add_arguments(command)
         command.set_defaults(run=subcommand.run)
     return parser
+
+
+class _Version(argparse.Action):
+    """``--version``, reading the installed version only when asked (it costs 20 ms)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from pytest_tasktiming import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()

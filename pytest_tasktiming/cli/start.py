@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from pytest_tasktiming.paths import DEFAULT_TODO
+
 from .arguments import CliError, chosen_file, file_option, positive_int, seconds_option
 from .output import EXIT_OK, out
 
@@ -13,8 +15,6 @@ SUMMARY = "Write a started row for TASK and print its task id (for scripts)."
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the arguments of ``start``."""
-    from pytest_tasktiming.integrations.todo import DEFAULT_TODO
-
     parser.add_argument("task", metavar="TASK", nargs="?", help="the task's name")
     parser.add_argument("--mode", help="the mode column (default shell; todo with --todo)")
     seconds_option(
@@ -55,5 +55,6 @@ def run(args: argparse.Namespace) -> int:
         task, mode = item.text, args.mode or "todo"
         done = " (already checked)" if item.done else ""
         print(f"timing item {item.number}{done}: {item.text}", file=sys.stderr)
-    out(start(chosen_file(args.file), task, mode=mode, timeout=args.timeout) + "\n")
+    path = chosen_file(args.file)
+    out(start(path, task, mode=mode, timeout=args.timeout, now_ns=args.invoked_ns) + "\n")
     return EXIT_OK

@@ -23,6 +23,6 @@ def run(args: argparse.Namespace) -> int:
     """Write the final row and print the task, its result and duration."""
     from pytest_tasktiming.files.startstop import stop
 
-    stopped = stop(chosen_file(args.file), args.task_id, result=args.result)
+    stopped = stop(chosen_file(args.file), args.task_id, result=args.result, now_ns=args.invoked_ns)
     out(f"{stopped.task}: {stopped.result} after {stopped.duration:.3f} s\n")
     return EXIT_OK

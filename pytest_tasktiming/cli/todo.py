@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the items and, in a table, how many are done and how many have no time yet."""
-    from pytest_tasktiming.integrations.todo import COLUMNS, DEFAULT_TODO, read_items, track
+    from pytest_tasktiming.integrations.todo import COLUMNS, read_items, track
+    from pytest_tasktiming.paths import DEFAULT_TODO
     from pytest_tasktiming.reports.tabular import render
 
     todo_file = args.todo_file or DEFAULT_TODO

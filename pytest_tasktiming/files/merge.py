@@ -2,7 +2,8 @@
 
 Both read every row into memory (each line once, as text), validate it by parsing, and write
 the result atomically: a temporary file next to the output, then ``os.replace``, all under the
-output's writer lock so no appended row is lost when the output is also an input.
+output's writer lock so no appended row is lost when the output is also an input. An output
+that is a symlink keeps being one: its target is what gets locked and replaced.
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from pytest_tasktiming.appending import FileLock, lock_for
-from pytest_tasktiming.paths import resolve_path
+from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
 
 
@@ -34,7 +34,7 @@ def merge(paths: Sequence[str], out: str) -> Rewrite:
     rewrite = Rewrite()
     seen: set[str] = set()
     entries: list[tuple[int, str]] = []
-    with _locked(out):
+    with locked(out):
         for path in paths:
             for row in _rows(path, rewrite):
                 raw = row.to_raw()
@@ -54,7 +54,7 @@ def compact(path: str, out: str) -> Rewrite:
     """
     formatter = LineFormatter()
     rewrite = Rewrite()
-    with _locked(out):
+    with locked(out):
         tasks = fold(_rows(path, rewrite))
         lines = (formatter.line(row.to_raw()) for row in tasks.values())
         rewrite.rows_out = _write_atomically(out, lines)
@@ -70,16 +70,13 @@ def _rows(path: str, rewrite: Rewrite) -> Iterable[TaskRow]:
         rewrite.torn.append(f"{path}:{reader.torn_line}")
 
 
-def _locked(out: str) -> FileLock:
-    return lock_for(resolve_path(out))
-
-
 def _write_atomically(out: str, lines: Iterable[str]) -> int:
     """Write the header and ``lines`` to a temporary file, then put it in place of ``out``."""
     import gzip
     import tempfile
 
-    directory = os.path.dirname(os.path.abspath(out))
+    target = os.path.realpath(out)  # through a symlink: the link stays, its target changes
+    directory = os.path.dirname(target)
     fd, temporary = tempfile.mkstemp(prefix=".tasktiming-", suffix=".tmp", dir=directory)
     count = 0
     try:
@@ -94,7 +91,7 @@ def _write_atomically(out: str, lines: Iterable[str]) -> int:
             raw.flush()
             os.fsync(raw.fileno())
         os.chmod(temporary, 0o644)
-        os.replace(temporary, out)
+        os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise

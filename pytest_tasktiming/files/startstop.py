@@ -11,28 +11,29 @@ verdict and writes nothing, so the task keeps exactly one final row.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.appending import append_lines
+from pytest_tasktiming.exceptions import FormatError
+from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import (
     DURATION,
-    MODE,
+    MAX_DURATION,
     RESULT,
-    START_TIME,
     STARTED,
-    TASK,
     TASK_ID,
     TIMEOUT,
+    LineFormatter,
     RawRow,
     RowReader,
+    TaskRow,
     new_task_id,
-    parse_time,
+    parse_fields,
     split_line,
     to_ns,
 )
-from pytest_tasktiming.writer import AsyncBufferedWriter
 
 RESULTS = (
     "completed", "failed", "timeout", "recovered",
@@ -55,21 +56,35 @@ class Stopped:
     duration: float
 
 
-def start(path: str, task: str, *, mode: str = "shell", timeout: float | None = None) -> str:
+def start(
+    path: str,
+    task: str,
+    *,
+    mode: str = "shell",
+    timeout: float | None = None,
+    now_ns: int | None = None,
+) -> str:
     """Write a ``started`` row for ``task`` and return its new task id.
 
     :param timeout: seconds; leaves a watcher that records ``timeout`` if ``stop`` is late.
+    :param now_ns: when the task started (wall-clock ns); default now. The command line reads
+        the clock before anything else, so its own start-up is not part of the task.
     """
-    now = clock.wall_ns()
+    now = clock.wall_ns() if now_ns is None else now_ns
     task_id = new_task_id()
-    _write(path, (now, mode, task_id, now, None, None, task, STARTED))
+    with locked(path):
+        _append(path, (now, mode, task_id, now, None, None, task, STARTED))
     if timeout is not None:
+        import subprocess
+
         deadline = str(now + int(timeout * 1e9))
         watcher = [sys.executable, "-c", _WATCHER, path, task_id, deadline]
-        # A short-lived launcher starts the watcher in a session of its own and exits, so the
-        # watcher outlives the shell step and nobody is left holding a running child.
+        # A short-lived shell, in a session of its own, starts the watcher there and exits: the
+        # watcher outlives the shell step, nobody is left holding a running child, and the
+        # shell costs a millisecond where a Python launcher cost 20 (all of it in the task).
         subprocess.run(
-            [sys.executable, "-c", _LAUNCHER, *watcher],
+            ["/bin/sh", "-c", '"$@" &', "sh", *watcher],
+            start_new_session=True,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -78,56 +93,100 @@ def start(path: str, task: str, *, mode: str = "shell", timeout: float | None = 
     return task_id
 
 
-def stop(path: str, task_id: str, *, result: str = "completed") -> Stopped:
-    """Write the final row of ``task_id``, lasting from its ``start_time`` until now.
+def stop(
+    path: str, task_id: str, *, result: str = "completed", now_ns: int | None = None
+) -> Stopped:
+    """Write the final row of ``task_id``, lasting from its ``start_time`` until ``now_ns``.
 
-    A task the watcher already marked ``timeout`` stays ``timeout``; nothing more is written.
+    The file is read and the row written under the writers' lock, as the ``--timeout``
+    watcher does: of two ``stop`` calls, or a ``stop`` and the watcher, one writes the final
+    row and the other sees it. A task the watcher already marked ``timeout`` stays
+    ``timeout``; nothing more is written.
 
     :raises UnknownTaskError: when the file has no ``started`` row for ``task_id``, or the
         task already ended (other than by the watcher's timeout).
+    :raises FormatError: when the task's own rows are malformed.
     """
-    started, final = _find(path, task_id)
-    if started is None:
-        raise UnknownTaskError(f"unknown task id {task_id!r}: no started row in {path}")
-    if final is not None and final[RESULT] != TIMEOUT:
-        raise UnknownTaskError(f"task id {task_id!r} already ended ({final[RESULT]}) in {path}")
-    if final is not None:  # the watcher's timeout row is the final one: one per task
-        return Stopped(started[TASK], task_id, TIMEOUT, float(final[DURATION] or 0))
-    row = _final_row(started, result)
-    _write(path, row)
-    return Stopped(started[TASK], task_id, result, (row[DURATION] or 0) / 1e9)
+    now = clock.wall_ns() if now_ns is None else now_ns
+    with locked(path):
+        started, final = _find(path, task_id)
+        if started is None:
+            raise UnknownTaskError(f"unknown task id {task_id!r}: no started row in {path}")
+        if final is not None and final.result != TIMEOUT:
+            raise UnknownTaskError(f"task id {task_id!r} already ended ({final.result}) in {path}")
+        if final is not None:  # the watcher's timeout row is the final one: one per task
+            return Stopped(started.task, task_id, TIMEOUT, final.duration or 0.0)
+        row = _final_row(path, started, result, now)
+        _append(path, row)
+    return Stopped(started.task, task_id, result, (row[DURATION] or 0) / 1e9)
 
 
-def _find(path: str, task_id: str) -> tuple[list[str] | None, list[str] | None]:
-    """The task's ``started`` row and its last final row (as fields), if any."""
+def _find(path: str, task_id: str) -> tuple[Started | None, TaskRow | None]:
+    """The task's ``started`` row and its last final row, if any; only its own rows are
+    parsed, so a bad line elsewhere in the file does not stop anybody's ``stop``.
+
+    :raises FormatError: for a malformed row of this task, naming its line.
+    """
     started = final = None
-    for _, fields in RowReader(path, strict=False).iter_fields():
+    for lineno, fields in RowReader(path, strict=False).iter_fields():
         if fields[TASK_ID] == task_id:
+            try:
+                row = parse_fields(fields)
+            except ValueError as error:
+                raise FormatError(path, lineno, str(error)) from None
             if fields[RESULT] == STARTED:
-                started = fields
+                started = Started(row, lineno)
             else:
-                final = fields
+                final = row
     return started, final
 
 
-def _final_row(started: list[str], result: str) -> RawRow:
-    """The final row for a task started in another process: wall-clock from start to now."""
-    now = clock.wall_ns()
-    start_ns = to_ns(parse_time(started[START_TIME]))
+@dataclass(frozen=True, slots=True)
+class Started:
+    """A task's ``started`` row, and its line for messages about it."""
+
+    row: TaskRow
+    line: int
+
+    @property
+    def task(self) -> str:
+        return self.row.task
+
+
+def _final_row(path: str, started: Started, result: str, now: int) -> RawRow:
+    """The final row for a task started in another process: wall-clock from start to now.
+
+    :raises FormatError: when that is longer than any task runs (a start time from long ago),
+        rather than writing a duration no reader would take.
+    """
+    row = started.row
+    start_ns = to_ns(row.start_time)
     duration = max(now - start_ns, 0)
-    return (now, started[MODE], started[TASK_ID], start_ns, now, duration, started[TASK], result)
+    if duration > MAX_DURATION * 1e9:
+        raise FormatError(
+            path,
+            started.line,
+            f"start_time {row.start_time.isoformat()!r} is {duration / 1e9:.0f} s ago, longer "
+            f"than any task runs (at most {MAX_DURATION:.0f} s): not stopped",
+        )
+    return (now, row.mode, row.task_id, start_ns, now, duration, row.task, result)
 
 
-def _write(path: str, raw: RawRow) -> None:
-    with AsyncBufferedWriter(path) as writer:
-        writer.put(raw)
+def _append(path: str, raw: RawRow) -> None:
+    """Append one row now; the caller holds the writers' lock."""
+    _, error = append_lines(path, LineFormatter().line(raw).encode("utf-8"))
+    if error is not None:
+        raise OSError(error.errno, error.strerror, error.filename or path)
 
 
 def watch(path: str, task_id: str, deadline_ns: int) -> None:
     """Wait for the deadline, then write a ``timeout`` row unless the task has ended.
 
-    Leaves as soon as the task's final row is in the file, so a task stopped in time leaves
-    no process behind for long; each look reads only what was appended since the last.
+    The row ends at the deadline, so its duration is the timeout, however late this process
+    got to run on a busy machine. Leaves as soon as the task's final row is in the file, so a
+    task stopped in time leaves no process behind for long; each look reads only what was
+    appended since the last. The last look and the row are one step under the writers' lock,
+    as in ``stop``.
     """
     import time
 
@@ -138,9 +197,10 @@ def watch(path: str, task_id: str, deadline_ns: int) -> None:
         if ended:
             return
     if os.path.exists(path):
-        started, final = _find(path, task_id)
-        if started is not None and final is None:
-            _write(path, _final_row(started, TIMEOUT))
+        with locked(path):
+            started, final = _find(path, task_id)
+            if started is not None and final is None:  # it ran until its deadline, at least
+                _append(path, _final_row(path, started, TIMEOUT, deadline_ns))
 
 
 _WATCH_INTERVAL = 1.0
@@ -172,10 +232,6 @@ def _ended_since(path: str, task_id: str, offset: int) -> tuple[int, bool]:
     return offset + len(complete), False
 
 
-_LAUNCHER = (
-    "import subprocess, sys; subprocess.Popen(sys.argv[1:], start_new_session=True, "
-    "stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
-)
 _WATCHER = "import sys; from pytest_tasktiming.files.startstop import watch; " + (
     "watch(sys.argv[1], sys.argv[2], int(sys.argv[3]))"
 )

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass, field
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import cut_torn_tail, lock_for, log
-from pytest_tasktiming.paths import resolve_path
+from pytest_tasktiming.appending import cut_torn_tail, whole_lines_size
+from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import STARTED, UTC, RowReader, TaskRow, parse_fields
 
 WALL_TOLERANCE = 1.0
@@ -122,17 +122,19 @@ def repair(path: str) -> int:
 
     The cut is one ``ftruncate`` of the partial line only, done while no writer can be
     appending, so it is atomic for every reader and writer and touches nothing else.
+
+    :raises FormatError: when the file is not a task-timing file (nothing is cut).
     """
     if path.endswith(".gz"):
         raise ValueError(f"{path}: cannot repair a compressed file; decompress it first")
     quiet = _Quiet()  # the caller reports the cut; the writer's own log line would repeat it
+    log = logging.getLogger("pytest_tasktiming")
     log.addFilter(quiet)
     try:
-        with lock_for(resolve_path(path)):
+        with locked(path):
             fd = os.open(path, os.O_RDWR)
             try:
-                size = os.fstat(fd).st_size
-                return size - cut_torn_tail(fd, path, size) if size else 0
+                return os.fstat(fd).st_size - whole_lines_size(fd, path)
             finally:
                 os.close(fd)
     finally:

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 DEFAULT_MODE = "mcp"
 DEFAULT_TOP = 20
+MAX_NAME = 1000
+"""Characters a task name or mode may have: a label for a report, not a place for a log."""
 
 _INSTRUCTIONS = """\
 Time your tasks: call start_task when you begin one and keep the task_id it returns, then
@@ -121,10 +123,14 @@ class TaskBoard:
 
         :param timeout: seconds or text such as ``"30m"``; None gives the default, 0 none.
         """
-        if not name.strip():
-            raise ValueError("invalid task name: expected a non-empty string")
-        if not mode.strip():
-            raise ValueError("invalid mode: expected a non-empty string")
+        for what, text in (("task name", name), ("mode", mode)):
+            if not text.strip():
+                raise ValueError(f"invalid {what}: expected a non-empty string")
+            if len(text) > MAX_NAME:
+                raise ValueError(
+                    f"invalid {what}: {len(text)} characters, at most {MAX_NAME}: "
+                    "name the task, and keep its details elsewhere"
+                )
         seconds = (
             self.default_timeout
             if timeout is None
@@ -254,7 +260,11 @@ def build_server(board: TaskBoard) -> MCPServer:
     from mcp.server.mcpserver import MCPServer
     from mcp.types import ToolAnnotations
 
-    server: MCPServer = MCPServer("tasktiming", instructions=_INSTRUCTIONS, log_level="WARNING")
+    from pytest_tasktiming import __version__
+
+    server: MCPServer = MCPServer(
+        "tasktiming", version=__version__, instructions=_INSTRUCTIONS, log_level="WARNING"
+    )
     reading = ToolAnnotations(read_only_hint=True)
 
     @server.tool()
@@ -307,4 +317,8 @@ def build_server(board: TaskBoard) -> MCPServer:
 
 def serve(path: str, *, default_timeout: float | None) -> None:
     """Serve the tools on stdin and stdout until the client closes them."""
-    build_server(TaskBoard(path, default_timeout=default_timeout)).run("stdio")
+    import anyio
+
+    from pytest_tasktiming.integrations.mcp_stdio import serve_stdio
+
+    anyio.run(serve_stdio, build_server(TaskBoard(path, default_timeout=default_timeout)))

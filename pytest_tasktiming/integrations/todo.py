@@ -17,8 +17,6 @@ from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import DURATION, RESULT, STARTED, TASK, RowReader
 from pytest_tasktiming.reports.tabular import Column, Value
 
-DEFAULT_TODO = "TODO.md"
-
 COLUMNS = [
     Column("item", "item"),
     Column("number", "#", "int"),

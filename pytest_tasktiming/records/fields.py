@@ -23,6 +23,11 @@ DURATION: Final = 5
 TASK: Final = 6
 RESULT: Final = 7
 HEADER = "\t".join(FIELDS) + "\n"
+_HEADER_LINES = (HEADER.encode("utf-8")[:-1], HEADER.encode("utf-8")[:-1] + b"\r")
+
+MAX_DURATION = 1e9
+"""Seconds a duration may be at most (about 31.7 years): longer than any task runs, and small
+enough that totals, nanoseconds in 64 bits and JSON numbers all stay finite and exact."""
 
 STARTED = "started"
 COMPLETED = "completed"
@@ -35,6 +40,12 @@ FAILING = frozenset({FAILED, TIMEOUT, ERROR})
 """Final results that are failures (``error``: a test's setup or teardown failed)."""
 SUCCEEDED = frozenset({"passed", COMPLETED, RECOVERED})
 """Final results of a run that succeeded: the ones whose durations history trusts."""
+
+
+def is_header(line: bytes) -> bool:
+    """True if ``line`` (without its ``\\n``) is the header; a ``\\r`` before it is part of a
+    CRLF line end (see ``split_line``)."""
+    return line in _HEADER_LINES
 
 
 # --- escaping ------------------------------------------------------------------------------

@@ -104,7 +104,8 @@ _MAX_REMEMBERED_NAMES = 10_000
 
 
 def _second_prefix(second: int) -> str:
-    return _dt.datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S.")
+    # isoformat, not strftime("%Y"): glibc writes the year 999 as "999", which no reader takes.
+    return _dt.datetime.fromtimestamp(second, UTC).isoformat()[:19] + "."
 
 
 def format_duration(ns: int) -> str:

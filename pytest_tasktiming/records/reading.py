@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Iterator
 from typing import IO
 
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.records.fields import FIELDS, HEADER, STARTED, unescape
+from pytest_tasktiming.records.fields import (
+    FIELDS,
+    HEADER,
+    MAX_DURATION,
+    STARTED,
+    is_header,
+    unescape,
+)
 from pytest_tasktiming.records.row import TaskRow
 from pytest_tasktiming.records.times import parse_named_time
 
@@ -15,12 +23,6 @@ from pytest_tasktiming.records.times import parse_named_time
 def parse_fields(fields: list[str]) -> TaskRow:
     """Build a row from the eight unescaped fields of a line; ValueError names the bad field."""
     timestamp, mode, task_id, start, end, duration, task, result = fields
-    try:
-        parsed_duration = float(duration) if duration else None
-    except ValueError:
-        raise ValueError(f"duration {duration!r} is not a number of seconds") from None
-    if parsed_duration is not None and parsed_duration < 0:
-        raise ValueError(f"duration {duration!r} is negative")
     if not task_id:
         raise ValueError("task_id is empty")
     return TaskRow(
@@ -29,9 +31,28 @@ def parse_fields(fields: list[str]) -> TaskRow:
         task_id=task_id,
         start_time=parse_named_time(start, "start_time"),
         end_time=parse_named_time(end, "end_time") if end else None,
-        duration=parsed_duration,
+        duration=parse_duration(duration) if duration else None,
         task=task,
         result=result,
+    )
+
+
+def parse_duration(text: str) -> float:
+    """The seconds of a duration field; ValueError unless it is a number from 0 to
+    ``MAX_DURATION`` (so ``nan``, ``inf`` and ``1e308`` never reach a sum, a JSON page or an
+    integer of nanoseconds)."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if 0 <= seconds <= MAX_DURATION:
+        return seconds
+    if not math.isfinite(seconds):
+        raise ValueError(f"duration {text!r} is not a number of seconds")
+    if seconds < 0:
+        raise ValueError(f"duration {text!r} is negative")
+    raise ValueError(
+        f"duration {text!r} is longer than any task runs (at most {MAX_DURATION:.0f} s)"
     )
 
 
@@ -61,21 +82,25 @@ class RowReader:
         """Yield ``(line number, unescaped fields)`` of each row without parsing the values.
 
         For readers that need only a few columns (the report) and cannot afford a datetime
-        per field.
+        per field. A damaged ``.gz`` is a ``FormatError`` too, at the line it was noticed.
         """
-        with open_binary(self.path) as stream:
-            first = stream.readline()
-            if not first:
-                raise FormatError(self.path, 1, "file is empty: expected the header line")
-            if first.rstrip(b"\r\n").decode("utf-8", "replace") != HEADER.rstrip("\n"):
-                raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
-            for lineno, data in enumerate(stream, 2):
-                if not data.endswith(b"\n"):
-                    self.torn_line = lineno
-                    return
-                fields = self._split(lineno, data)
-                if fields is not None:
-                    yield lineno, fields
+        lineno = 1
+        try:
+            with open_binary(self.path) as stream:
+                first = stream.readline()
+                if not first:
+                    raise FormatError(self.path, 1, "file is empty: expected the header line")
+                if not is_header(first[:-1] if first.endswith(b"\n") else first):
+                    raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
+                for lineno, data in enumerate(stream, 2):
+                    if not data.endswith(b"\n"):
+                        self.torn_line = lineno
+                        return
+                    fields = self._split(lineno, data)
+                    if fields is not None:
+                        yield lineno, fields
+        except _damaged(self.path) as error:
+            raise FormatError(self.path, lineno, f"compressed file is damaged: {error}") from None
 
     def _split(self, lineno: int, data: bytes) -> list[str] | None:
         try:
@@ -94,7 +119,13 @@ class RowReader:
 
 def split_line(line: bytes) -> list[str]:
     """The unescaped fields of one line (without its newline); ValueError if it has not eight
-    fields or is not UTF-8."""
+    fields or is not UTF-8.
+
+    A ``\\r`` at the end is the rest of a CRLF line end (a file checked out or saved on
+    Windows): writers escape every carriage return in a field, so none can end one.
+    """
+    if line and line[-1] == 13:  # b"\r", read without making a bytes object
+        line = line[:-1]
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
@@ -119,6 +150,16 @@ def open_binary(path: str) -> IO[bytes]:
 
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
+
+
+def _damaged(path: str) -> tuple[type[Exception], ...]:
+    """What reading a damaged ``.gz`` raises; nothing for a plain file (``except ()``)."""
+    if not path.endswith(".gz"):
+        return ()
+    import gzip
+    import zlib
+
+    return (EOFError, zlib.error, gzip.BadGzipFile)
 
 
 def read_rows(path: str | os.PathLike[str], *, strict: bool = True) -> RowReader:

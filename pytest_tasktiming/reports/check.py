@@ -18,6 +18,7 @@ from pytest_tasktiming.records import (
     TASK_ID,
     TIMEOUT,
     RowReader,
+    parse_duration,
     parse_named_time,
 )
 from pytest_tasktiming.reports.tabular import Column, Value
@@ -93,9 +94,9 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
 def _duration(path: str, lineno: int, fields: list[str]) -> float:
     """The line's duration, or ``FormatError`` naming the line."""
     try:
-        return float(fields[DURATION])
-    except ValueError:
-        raise FormatError(path, lineno, f"duration {fields[DURATION]!r} is not a number") from None
+        return parse_duration(fields[DURATION])
+    except ValueError as error:
+        raise FormatError(path, lineno, str(error)) from None
 
 
 def _overrun(fields: list[str], result: str, duration: float, lineno: int) -> Overrun:

@@ -17,16 +17,14 @@ from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.records import HEADER, TaskRow, fold, parse_line
+from pytest_tasktiming.records import TaskRow, fold, is_header, parse_line
 from pytest_tasktiming.reports.html import DEFAULT_THRESHOLD, DEFAULT_TIMEOUT, render_page
-from pytest_tasktiming.reports.html.payload import encode_rows
+from pytest_tasktiming.reports.html.payload import encode_rows, json_bytes
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 CHUNK_BYTES = 2 << 20
 """Bytes read per poll at most: a client catching up on a large file asks again at once."""
-
-_HEADER_BYTES = HEADER.encode("utf-8")
 
 
 def read_since(
@@ -48,6 +46,8 @@ def read_since(
             _read_into(answer, stream, path=path, offset=offset, generation=generation, limit=limit)
     except FileNotFoundError:
         answer.update(missing=True, reset=offset != 0)
+    except OSError as error:  # a directory, no permission: said on the page, polled again
+        answer["error"] = f"{path}: {error.strerror or error}"
     return answer
 
 
@@ -73,7 +73,7 @@ def _read_into(
         first = stream.readline()
         if not first.endswith(b"\n"):  # empty, or the header is being written
             return
-        if first != _HEADER_BYTES:
+        if not is_header(first[:-1]):
             answer["error"] = f"{path} is not a task-timing file: its first line is not the header"
             return
         offset = len(first)
@@ -147,6 +147,11 @@ class DashboardServer(ThreadingHTTPServer):
         return name is not None and _is_loopback(name)
 
 
+def _is_byte_offset(text: str) -> bool:
+    """ASCII digits, at most 18 (``str.isdigit`` also takes ``²``, which ``int`` refuses)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -176,14 +181,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif url.path == "/api/rows":
             query = parse_qs(url.query)
             offset_text = query.get("offset", ["0"])[0]
-            if not offset_text.isdigit():
+            if not _is_byte_offset(offset_text):
                 error = json.dumps({"error": f"offset {offset_text!r} is not a byte offset"})
                 self._send(HTTPStatus.BAD_REQUEST, error.encode(), "application/json", send_body)
                 return
             answer = read_since(
                 self.server.file_path, int(offset_text), query.get("gen", [None])[0]
             )
-            body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            body = json_bytes(answer)
             self._send(HTTPStatus.OK, body, "application/json", send_body)
         else:
             self._send(HTTPStatus.NOT_FOUND, b"not found\n", "text/plain", send_body)

@@ -31,6 +31,7 @@ from pytest_tasktiming.records import (
     TASK_ID,
     UTC,
     RowReader,
+    parse_duration,
     parse_named_time,
 )
 from pytest_tasktiming.reports.tabular import Column, Value
@@ -120,7 +121,13 @@ def parse_moment(text: str, *, now_ns: int | None = None) -> str:
     if stripped[-1:].isalpha() and stripped[:1].isdigit() and stripped[-1:] not in "zZ":
         seconds = parse_seconds(stripped, source="--since/--until") or 0.0
         now = clock.wall_ns() if now_ns is None else now_ns
-        moment = _dt.datetime.fromtimestamp(now / 1e9, UTC) - _dt.timedelta(seconds=seconds)
+        try:
+            moment = _dt.datetime.fromtimestamp(now / 1e9, UTC) - _dt.timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(
+                f"invalid time {text!r}: that long ago is before the year 1; "
+                "use a shorter age or a date"
+            ) from None
     else:
         iso = stripped[:-1] + "+00:00" if stripped[-1:] in "zZ" else stripped
         try:
@@ -191,18 +198,20 @@ def summarize(
             if outcome == STARTED:
                 continue
             start = fields[START_TIME]
-            # Rows close in the file share their second: only a new second needs parsing.
-            if start[:20] != second or start[26:] != "+00:00":
+            # Rows close in the file share their second: only a new second needs parsing, and
+            # of the rest only the microseconds' six ASCII digits need checking.
+            if (
+                start[:20] != second
+                or start[26:] != "+00:00"
+                or not start.isascii()
+                or not start[20:26].isdigit()
+            ):
                 start = _checked_time(path, lineno, start)
                 second = start[:20]
             try:
-                duration = float(fields[DURATION])
-            except ValueError:
-                duration = -1.0
-            if not 0 <= duration < math.inf:
-                raise FormatError(
-                    path, lineno, f"duration {fields[DURATION]!r} is not a number of seconds"
-                )
+                duration = parse_duration(fields[DURATION])
+            except ValueError as error:
+                raise FormatError(path, lineno, str(error)) from None
             if filtering and (
                 (mode is not None and fields[MODE] != mode)
                 or (result is not None and outcome != result)

@@ -77,4 +77,16 @@ def _ms(seconds: float) -> float:
 
 def script_json(value: object) -> str:
     """JSON safe to place inside ``<script type="application/json">`` whatever the strings hold."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE)
+    return _json(value).translate(_SCRIPT_SAFE)
+
+
+def json_bytes(value: object) -> bytes:
+    """The live dashboard's answers: the same strict JSON, as UTF-8."""
+    return _json(value).encode("utf-8")
+
+
+def _json(value: object) -> str:
+    # allow_nan=False: NaN and Infinity are not JSON, and a page given them draws nothing. The
+    # file's readers refuse such durations (records.parse_duration); this keeps it so for rows
+    # built in code.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
