@@ -40,9 +40,9 @@ def test_report_prints_the_table_computed_by_hand(run, known: Path) -> None:
     status, out, err = run("report")
     assert (status, err) == (0, "")
     assert out == (
-        "runs   total   mean    p50    p95    min     max  last       streak  task\n"
-        "   4  16.000  4.000  2.500  8.950  1.000  10.000  failed          3  build\n"
-        "   2  12.000  6.000  6.000  6.900  5.000   7.000  recovered       0  deploy\n"
+        "runs   total    mean     p50     p95     min     max  last       streak  task\n"
+        "   4  16.0 s  4.00 s  2.50 s  8.95 s  1.00 s  10.0 s  failed          3  build\n"
+        "   2  12.0 s  6.00 s  6.00 s  6.90 s  5.00 s  7.00 s  recovered       0  deploy\n"
     )
 
 
@@ -67,7 +67,7 @@ def test_report_as_markdown_pastes_into_a_job_summary(run, known: Path) -> None:
     assert out.splitlines() == [
         "| task | runs | total | mean | p50 | p95 | min | max | last | streak |",
         "|:---|---:|---:|---:|---:|---:|---:|---:|:---|---:|",
-        "| build | 4 | 16.000 | 4.000 | 2.500 | 8.950 | 1.000 | 10.000 | failed | 3 |",
+        "| build | 4 | 16.0 s | 4.00 s | 2.50 s | 8.95 s | 1.00 s | 10.0 s | failed | 3 |",
     ]
 
 

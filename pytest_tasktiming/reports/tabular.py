@@ -1,8 +1,9 @@
 """Render records (one dict per line) as an aligned table, JSON, CSV or Markdown.
 
 The report and the check print the same kind of data in the same four formats; this is the one
-place that knows how each format looks. Seconds are shown with 3 decimals to people (table,
-Markdown) and with the file's 6 decimals to programs (JSON, CSV).
+place that knows how each format looks. Seconds are shown to people (table, Markdown) in the
+unit that reads best (``format_duration``: ``12.3 ms``, ``4.21 s``) and to programs (JSON,
+CSV) as numbers of seconds with the file's 6 decimals.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pytest_tasktiming._durations import format_duration
 from pytest_tasktiming.records import escape
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -45,8 +47,8 @@ def render(columns: Sequence[Column], records: Sequence[Mapping[str, Value]], fm
 def _for_people(column: Column, value: Value) -> str:
     if value is None:
         return "-"
-    if column.kind == "seconds":
-        return f"{value:.3f}"
+    if column.kind == "seconds" and isinstance(value, int | float):
+        return format_duration(value)
     if column.kind == "int":
         return str(value)
     return escape(str(value))  # a tab or newline in a task name must not break the line

@@ -153,13 +153,30 @@
 
   // --- formatting ------------------------------------------------------------------------
 
+  // The text of format_duration in _durations.py, step by step (a test compares the two):
+  // three significant digits in the unit that reads best, rounded half-up on microseconds.
+  const UNITS = [[1, "µs", 1000], [1e3, "ms", 1000], [1e6, "s", 60], [6e7, "min", 60], [3.6e9, "h", Infinity]];
   function fmtSeconds(s) {
     if (s === null || s === undefined) return "";
-    if (s < 1e-3) return (s * 1e6).toFixed(0) + " µs";
-    if (s < 1) return (s * 1e3).toFixed(1) + " ms";
-    if (s < 120) return s.toFixed(2) + " s";
-    if (s < 7200) return (s / 60).toFixed(1) + " min";
-    return (s / 3600).toFixed(2) + " h";
+    const micros = s > 0 && s < Infinity ? Math.floor(s * 1e6 + 0.5) : 0;
+    for (const [size, unit, limit] of UNITS) {
+      let decimals = 0, scaled = micros;
+      if (size > 1) {
+        decimals = Math.max(0, 3 - String(Math.floor(micros / size)).length);
+        scaled = Math.floor((2 * micros * 10 ** decimals + size) / (2 * size));
+        if (decimals && scaled >= 1000) {
+          decimals -= 1;
+          scaled = Math.floor((2 * micros * 10 ** decimals + size) / (2 * size));
+        }
+      }
+      if (scaled < limit * 10 ** decimals) {
+        const factor = 10 ** decimals;
+        const whole = Math.floor(scaled / factor);
+        const part = String(scaled % factor).padStart(decimals, "0");
+        return (decimals ? whole + "." + part : String(whole)) + " " + unit;
+      }
+    }
+    return "";
   }
 
   function fmtTick(s) {
@@ -654,7 +671,7 @@
       const t = state.rows[i];
       const tr = document.createElement("tr");
       tr.append(el("td", fmtTime(t.start), "num"), nameCell(t), el("td", t.mode), resultCell(t),
-        el("td", t.result === "started" ? "" : seconds(t).toFixed(6), "num"),
+        el("td", t.result === "started" ? "" : fmtSeconds(seconds(t)), "num"),
         el("td", t.lane + 1, "num"), el("td", t.id));
       nodes.push(tr);
     }
