@@ -1,7 +1,7 @@
 """Durations as people write and read them, both ways: one home for each direction.
 
 ``parse_seconds`` reads timeouts written as seconds or with a unit (``90``, ``"1.5h"``,
-``"30m"``); ``format_duration`` writes a duration in the unit that reads best (``850 µs``,
+``"30m"``); ``human_duration`` writes a duration in the unit that reads best (``850 µs``,
 ``12.3 ms``, ``4.21 s``, ``2.08 min``, ``1.52 h``) wherever a person reads one: the terminal
 summary, the report's table and Markdown, and the HTML page (whose script mirrors it, kept
 equal by a test).
@@ -53,7 +53,7 @@ _SHOWN_UNITS = ((1, "µs", 1000), (1000, "ms", 1000), (10**6, "s", 60), (6 * 10*
 _HOUR = 36 * 10**8
 
 
-def format_duration(seconds: float) -> str:
+def human_duration(seconds: float) -> str:
     """``seconds`` with three significant digits in the unit that reads best.
 
     Rounding is half-up on whole microseconds (the file's resolution), in integers, so the

@@ -22,7 +22,7 @@ BLOCK = re.compile(r"^```console( approx)?\n(.*?)^```$", re.DOTALL | re.MULTILIN
 MARK = "@@@ next command @@@"
 
 LOOSE = [
-    (re.compile(r"\b\d+(d \d\dh|h \d\dm|m \d\ds|s) ago\b"), "<age> ago"),
+    (re.compile(r"\b[\d.]+ (µs|ms|s|min|h) ago\b"), "<age> ago"),
     (re.compile(r"interrupted +\d+\.\d+"), "interrupted <elapsed>"),
     (re.compile(r"\b[0-9a-f]{12}-\d+\b"), "<task id>"),
     (re.compile(r" +"), " "),

@@ -67,7 +67,21 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand, in the order ``--help`` lists them."""
     from pytest_tasktiming import __version__
 
-    from . import check, compact, html, mcp, merge, report, scan, serve, start, stop, todo, validate
+    from . import (
+        check,
+        compact,
+        html,
+        mcp,
+        merge,
+        report,
+        scan,
+        serve,
+        start,
+        status,
+        stop,
+        todo,
+        validate,
+    )
 
     parser = Parser(
         prog="tasktiming",
@@ -78,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", dest="command", required=True)
     for subcommand in (
         report,
+        status,
         check,
         validate,
         merge,

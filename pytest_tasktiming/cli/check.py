@@ -34,9 +34,12 @@ def add(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Print the overruns and, in a table, a count; exit 1 if there are any."""
     from pytest_tasktiming.reports.check import COLUMNS, find_overruns
+    from pytest_tasktiming.reports.progress import progress
     from pytest_tasktiming.reports.tabular import render
 
-    overruns = find_overruns(chosen_file(args.file), limit=args.max)
+    path = chosen_file(args.file)
+    with progress(path) as bar:
+        overruns = find_overruns(path, limit=args.max, on_progress=bar)
     limit = "no limit" if args.max is None else f"the limit of {args.max:g} s"
     if args.format != "table" or overruns:
         out(render(COLUMNS, [overrun.as_record() for overrun in overruns], args.format))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .arguments import command
+from .arguments import chosen_file, command, file_argument
 from .output import EXIT_OK, out, warn_torn
 
 if TYPE_CHECKING:
@@ -15,19 +15,29 @@ if TYPE_CHECKING:
 def add(subparsers: Subparsers) -> None:
     """Declare ``compact`` and its arguments."""
     parser = command(subparsers, "compact", "Rewrite a file with one row per task (its final row).")
-    parser.add_argument("file", metavar="FILE", help="the file to compact")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the compacted file")
+    file_argument(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        help="the compacted file (default: FILE itself, rewritten in place under the writers' "
+        "lock, so no row appended meanwhile is lost)",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Compact, then say how many rows were read and tasks written."""
     from pytest_tasktiming.files.merge import compact
+    from pytest_tasktiming.reports.progress import progress
 
-    rewrite = compact(args.file, args.output)
+    path = chosen_file(args.file)
+    output = args.output or path
+    with progress(path) as bar:
+        rewrite = compact(path, output, on_progress=bar)
     warn_torn(rewrite.torn)
+    where = "in place" if output == path else f"into {output}"
     out(
-        f"compacted {args.file} into {args.output}: "
-        f"{rewrite.rows_in} rows read, {rewrite.rows_out} tasks written\n"
+        f"compacted {path} {where}: {rewrite.rows_in} rows read, {rewrite.rows_out} tasks written\n"
     )
     return EXIT_OK

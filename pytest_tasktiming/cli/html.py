@@ -10,6 +10,8 @@ from pytest_tasktiming.paths import resolve_path
 from .arguments import command, file_argument, timeout_option
 from .output import EXIT_OK, out
 
+DEFAULT_PAGE = "task_timing.html"
+
 if TYPE_CHECKING:
     from .arguments import Subparsers
 
@@ -23,7 +25,13 @@ def add(subparsers: Subparsers) -> None:
         "timeouts, warnings, failure streaks and a table of every task.",
     )
     file_argument(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the page to write")
+    parser.add_argument(
+        "-o",
+        "--output",
+        default=DEFAULT_PAGE,
+        metavar="OUT",
+        help=f"the page to write (default ./{DEFAULT_PAGE})",
+    )
     timeout_option(parser)
     parser.set_defaults(run=run)
 
@@ -31,7 +39,10 @@ def add(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the page and print where."""
     from pytest_tasktiming.reports.html import write_html_report
+    from pytest_tasktiming.reports.progress import progress
 
-    written = write_html_report(resolve_path(args.file), args.output, timeout=args.timeout or 0.0)
+    path = resolve_path(args.file)
+    with progress(path) as bar:
+        written = write_html_report(path, args.output, timeout=args.timeout or 0.0, on_progress=bar)
     out(f"wrote {written}\n")
     return EXIT_OK

@@ -25,8 +25,10 @@ def add(subparsers: Subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     """Merge, then say how many rows went in and came out."""
     from pytest_tasktiming.files.merge import merge
+    from pytest_tasktiming.reports.progress import progress
 
-    rewrite = merge(args.files, args.output)
+    with progress(args.files) as bar:
+        rewrite = merge(args.files, args.output, on_progress=bar)
     warn_torn(rewrite.torn)
     out(
         f"merged {len(args.files)} files into {args.output}: "

@@ -25,8 +25,9 @@ def add(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the final row and print the task, its result and duration."""
+    from pytest_tasktiming._durations import human_duration
     from pytest_tasktiming.files.startstop import stop
 
     stopped = stop(chosen_file(args.file), args.task_id, result=args.result)
-    out(f"{stopped.task}: {stopped.result} after {stopped.duration:.3f} s\n")
+    out(f"{stopped.task}: {stopped.result} after {human_duration(stopped.duration)}\n")
     return EXIT_OK

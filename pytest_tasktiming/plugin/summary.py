@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_tasktiming._durations import format_duration
+from pytest_tasktiming._durations import human_duration
 from pytest_tasktiming.records import FAILING, SKIPPED, TIMEOUT
 from pytest_tasktiming.streaks import streak_after
 
@@ -131,12 +131,11 @@ def write(
             line(f"  {text}")
     if stats.hidden and len(slowest) < stats.keep:
         line(
-            f"({stats.hidden} faster than {format_duration(stats.min_ns / 1e9)} not listed: "
+            f"({stats.hidden} faster than {human_duration(stats.min_ns / 1e9)} not listed: "
             "--task-timing-slowest-min 0 lists them)"
         )
     near = [
-        f"{human(ns)} of {format_duration(limit)} {task}"
-        for task, ns, limit in stats.over_threshold
+        f"{human(ns)} of {human_duration(limit)} {task}" for task, ns, limit in stats.over_threshold
     ]
     _listing(line, f"over {settings.warning_threshold:.0%} of their timeout:", near)
     _listing(line, "timed out:", [f"{human(ns)} {task}" for task, ns in stats.timeouts])
@@ -179,8 +178,8 @@ def _listing(line: Callable[[str], None], title: str, entries: list[str]) -> Non
 
 
 def human(ns: int) -> str:
-    """Nanoseconds as a person reads them (``format_duration``)."""
-    return format_duration(ns / 1e9)
+    """Nanoseconds as a person reads them (``human_duration``)."""
+    return human_duration(ns / 1e9)
 
 
 def _shown(path: str, invocation_dir: os.PathLike[str]) -> str:

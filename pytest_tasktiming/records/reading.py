@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records.fields import FIELDS, HEADER, STARTED, unescape
 from pytest_tasktiming.records.row import TaskRow
+
+PROGRESS_EVERY = 1 << 16
+"""Lines between two calls of a reader's ``on_progress``."""
 
 
 def parse_time(text: str) -> _dt.datetime:
@@ -57,12 +60,20 @@ class RowReader:
     A last line without its newline is a torn write (a writer killed mid-line): it is not
     yielded, and its line number is kept in ``torn_line``. Any other bad line raises
     ``FormatError`` with its line number, or with ``strict=False`` is skipped and kept in
-    ``errors`` (what ``tasktiming validate`` lists).
+    ``errors`` (what ``tasktiming validate`` lists). ``on_progress`` is called with the line
+    number every ``PROGRESS_EVERY`` lines (a progress bar), at no cost when None.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, strict: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        strict: bool = True,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.path = os.fspath(path)
         self.strict = strict
+        self.on_progress = on_progress
         self.torn_line: int | None = None
         self.errors: list[FormatError] = []
 
@@ -85,7 +96,10 @@ class RowReader:
                 raise FormatError(self.path, 1, "file is empty: expected the header line")
             if first.rstrip(b"\r\n").decode("utf-8", "replace") != HEADER.rstrip("\n"):
                 raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
-            for lineno, data in enumerate(stream, 2):
+            lines: Iterator[tuple[int, bytes]] = enumerate(stream, 2)
+            if self.on_progress is not None:
+                lines = _reporting(lines, self.on_progress)
+            for lineno, data in lines:
                 if not data.endswith(b"\n"):
                     self.torn_line = lineno
                     return
@@ -106,6 +120,15 @@ class RowReader:
         if self.strict:
             raise error
         self.errors.append(error)
+
+
+def _reporting(
+    lines: Iterator[tuple[int, bytes]], on_progress: Callable[[int], None]
+) -> Iterator[tuple[int, bytes]]:
+    for item in lines:
+        if item[0] % PROGRESS_EVERY == 0:
+            on_progress(item[0])
+        yield item
 
 
 def split_line(line: bytes) -> list[str]:
@@ -136,9 +159,14 @@ def _open_binary(path: str) -> IO[bytes]:
     return open(path, "rb")
 
 
-def read_rows(path: str | os.PathLike[str], *, strict: bool = True) -> RowReader:
+def read_rows(
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> RowReader:
     """Iterate the rows of ``path`` as ``TaskRow``s; see ``RowReader`` for torn lines and errors."""
-    return RowReader(path, strict=strict)
+    return RowReader(path, strict=strict, on_progress=on_progress)
 
 
 def fold(rows: Iterable[TaskRow]) -> dict[str, TaskRow]:

@@ -2,7 +2,7 @@
 
 The report and the check print the same kind of data in the same four formats; this is the one
 place that knows how each format looks. Seconds are shown to people (table, Markdown) in the
-unit that reads best (``format_duration``: ``12.3 ms``, ``4.21 s``) and to programs (JSON,
+unit that reads best (``human_duration``: ``12.3 ms``, ``4.21 s``) and to programs (JSON,
 CSV) as numbers of seconds with the file's 6 decimals.
 """
 
@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pytest_tasktiming._durations import format_duration
+from pytest_tasktiming._durations import human_duration
 from pytest_tasktiming.records import escape
 
 FORMATS = ("table", "json", "csv", "markdown")
 
-Kind = Literal["text", "int", "seconds"]
-Value = str | int | float | None
+Kind = Literal["text", "int", "seconds", "bool"]
+Value = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +47,10 @@ def render(columns: Sequence[Column], records: Sequence[Mapping[str, Value]], fm
 def _for_people(column: Column, value: Value) -> str:
     if value is None:
         return "-"
+    if column.kind == "bool":
+        return "x" if value else ""  # a ticked box
     if column.kind == "seconds" and isinstance(value, int | float):
-        return format_duration(value)
+        return human_duration(value)
     if column.kind == "int":
         return str(value)
     return escape(str(value))  # a tab or newline in a task name must not break the line
@@ -105,6 +107,8 @@ def _csv(columns: Sequence[Column], records: Sequence[Mapping[str, Value]]) -> s
 def _csv_value(column: Column, value: Value) -> Value:
     if column.kind == "seconds" and isinstance(value, float):
         return f"{value:.6f}"
+    if column.kind == "bool":
+        return "true" if value else "false"  # as JSON writes it, not Python's True
     return value
 
 

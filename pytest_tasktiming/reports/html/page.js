@@ -153,7 +153,7 @@
 
   // --- formatting ------------------------------------------------------------------------
 
-  // The text of format_duration in _durations.py, step by step (a test compares the two):
+  // The text of human_duration in _durations.py, step by step (a test compares the two):
   // three significant digits in the unit that reads best, rounded half-up on microseconds.
   const UNITS = [[1, "µs", 1000], [1e3, "ms", 1000], [1e6, "s", 60], [6e7, "min", 60], [3.6e9, "h", Infinity]];
   function fmtSeconds(s) {
