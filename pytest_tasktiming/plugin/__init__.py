@@ -81,7 +81,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     try:
         flush_all()
         if not os.path.exists(settings.path):
-            raise FileNotFoundError(f"no test ran, so there is no {settings.path} to show")
+            raise FileNotFoundError("no test ran, so there is nothing to show")
         write_html_report(settings.path, path)
         config.stash[HTML_MESSAGE_KEY] = (f"task timing: HTML report -> {path}", False)
     except (OSError, ValueError) as error:  # the run's outcome stands; say why there is no page
