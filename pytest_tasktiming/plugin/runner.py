@@ -184,25 +184,29 @@ class Runner:
             self._deliver(running, report, self._payload(running, result, duration, span))
 
     def _deliver(self, running: _Running, report: pytest.TestReport, payload: Payload) -> bool:
-        """Hand a finished test to the recorder, or in an xdist worker attach it to ``report``
-        for the controller; True when the report carries it."""
+        """Attach the finished test's payload to ``report`` (for the controller under xdist,
+        for the span's limit here) and hand it to the recorder if this process has one; True
+        when the report is how it travels."""
+        report.task_timing = payload  # type: ignore[attr-defined]
         if self.recorder is not None:
             self.recorder.finish(running.nodeid, payload, phases=running.phases)
             return False
-        report.task_timing = payload  # type: ignore[attr-defined]
         return True
 
     def _payload(self, running: _Running, result: str, duration: int, span: int) -> Payload:
         """Plain data, and little of it: xdist serialises it into every test's last report.
 
-        Only a test with a mode or task of its own (a marker), past its warning threshold,
-        or with rows of decorated code to send has extras (a dict with ``mode`` and ``task``,
-        ``warned``: its timeout, ``rows``); a test without sends five scalars.
+        Only a test with settings of its own (a marker), past its warning threshold, or with
+        rows of decorated code to send has extras (a dict with ``mode``, ``task`` and
+        ``timeout`` when it differs from the session's; ``warned``: its timeout, and under
+        xdist ``warnings``; ``rows``); a test without sends five scalars.
         """
         settings, deadline = running.settings, running.deadline
         extras: dict[str, Any] = {}
         if settings is not self.settings:
             extras["mode"], extras["task"] = settings.mode, running.task
+            if settings.timeout != self.settings.timeout:
+                extras["timeout"] = settings.timeout
         if deadline is not None and deadline.warned:
             extras["warned"] = settings.timeout
             if self.relay is not None:  # the controller's terminal shows them
