@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, start, stop
+from pytest_tasktiming.integrations.todo import DEFAULT_TODO, item_number, read_items
 from pytest_tasktiming.records import (
     MODE,
     RESULT,
@@ -41,7 +42,9 @@ DEFAULT_TOP = 20
 _INSTRUCTIONS = """\
 Time your tasks: call start_task when you begin one and keep the task_id it returns, then
 stop_task with that id and the result when it ends. list_running_tasks shows what is still
-open, with the time left before each task's timeout; report summarizes past runs."""
+open, with the time left before each task's timeout; report summarizes past runs, check is
+the CI gate, failure_streaks lists what keeps failing, and list_todo_items and
+start_todo_item time the items of a Markdown checklist."""
 
 
 # No slots on the answers: the SDK would take a slot descriptor for a field's default.
@@ -194,6 +197,11 @@ class TaskBoard:
             )
         return sorted(tasks, key=lambda task: task.start_time)
 
+    def start_todo(self, number: int, todo_file: str = DEFAULT_TODO) -> Started:
+        """``tasktiming start --todo N``: time checklist item ``number`` under its text."""
+        item = item_number(read_items(todo_file), number, todo_file)
+        return self.start(item.text, mode="todo")
+
     def report(
         self,
         by: str = "task",
@@ -252,6 +260,8 @@ def build_server(board: TaskBoard) -> MCPServer:
     from mcp.server.mcpserver import MCPServer
     from mcp.types import ToolAnnotations
 
+    from pytest_tasktiming.integrations.mcp_tools import add_tools
+
     server: MCPServer = MCPServer("tasktiming", instructions=_INSTRUCTIONS, log_level="WARNING")
     reading = ToolAnnotations(read_only_hint=True)
 
@@ -300,6 +310,14 @@ def build_server(board: TaskBoard) -> MCPServer:
         with _as_tool_errors():
             return board.report(by, top, since, mode)
 
+    @server.tool()
+    def start_todo_item(number: int, todo_file: str = DEFAULT_TODO) -> Started:
+        """Start timing item number of a Markdown checklist (as list_todo_items numbers
+        them) under its text; returns its task_id, which stop_task needs."""
+        with _as_tool_errors():
+            return board.start_todo(number, todo_file)
+
+    add_tools(server, board.path, _as_tool_errors)
     return server
 
 
