@@ -256,7 +256,7 @@
   }
 
   function nameCell(task) {
-    const td = el("td", task.name);
+    const td = el("td", task.name, "name");
     td.title = task.name;
     return td;
   }
@@ -515,8 +515,8 @@
     return lo;
   }
 
-  function niceStep(span) {
-    const raw = span / 8;
+  function niceStep(span, width) {
+    const raw = span / Math.max(2, Math.floor(width / 110)); // a label every 110 px at most
     const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000,
       120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 21600000, 43200000, 86400000];
     for (const step of steps) if (step >= raw) return step;
@@ -524,7 +524,7 @@
   }
 
   function drawAxis(ctx, from, to, width, height) {
-    const step = niceStep(to - from);
+    const step = niceStep(to - from, width);
     const origin = layout.origin[0];
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillStyle = "#5f6b76";
