@@ -139,10 +139,11 @@ class Recorder:
         if extras is None:
             return
         timeout = extras.get("warned")
-        if timeout is not None and result != TIMEOUT:
-            self.stats.over_threshold.append((task, duration, timeout))
-            for elapsed in extras.get("warnings", ()):
+        if timeout is not None:
+            for elapsed in extras.get("warnings", ()):  # a worker's, as the test ends
                 own_line(self.config, f"tasktiming: {warning_text(nodeid, elapsed, timeout)}")
+            if result != TIMEOUT:
+                self.stats.over_threshold.append((task, duration, timeout))
         if extras.get("rows"):
             self.relay(extras["rows"], worker)
 

@@ -30,6 +30,11 @@ class Column:
     heading: str
     kind: Kind = "text"
 
+    @property
+    def numeric(self) -> bool:
+        """Numbers are aligned right, as in pytest's and every spreadsheet's tables."""
+        return self.kind in ("int", "seconds")
+
 
 def render(columns: Sequence[Column], records: Sequence[Mapping[str, Value]], fmt: str) -> str:
     """The records in format ``fmt`` (one of ``FORMATS``), ending in a newline unless empty."""
@@ -71,7 +76,7 @@ def _table(columns: Sequence[Column], records: Sequence[Mapping[str, Value]]) ->
     lines = []
     for row in [[c.heading for c in ordered], *cells]:
         parts = [
-            cell.ljust(width) if column.kind == "text" else cell.rjust(width)
+            cell.rjust(width) if column.numeric else cell.ljust(width)
             for column, cell, width in zip(ordered, row, widths, strict=True)
         ]
         lines.append("  ".join(parts).rstrip())
@@ -84,7 +89,7 @@ def _markdown(columns: Sequence[Column], records: Sequence[Mapping[str, Value]])
 
     lines = [
         "| " + " | ".join(c.heading for c in columns) + " |",
-        "|" + "|".join(":---" if c.kind == "text" else "---:" for c in columns) + "|",
+        "|" + "|".join("---:" if c.numeric else ":---" for c in columns) + "|",
     ]
     lines += [
         "| " + " | ".join(cell(c, record.get(c.key)) for c in columns) + " |" for record in records
