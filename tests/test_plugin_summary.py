@@ -183,9 +183,9 @@ import pytest
 def test_before():
     pass
 
-@pytest.mark.task_timing(timeout=1.5, enforce=False)
+@pytest.mark.task_timing(timeout=10, enforce=False)
 def test_slow():
-    time.sleep(1.35)
+    time.sleep(3)  # warned at 1 s (10 %), 2 s before it ends and 7 s before its limit
 
 def test_after():
     pass
@@ -205,10 +205,10 @@ def test_a_timeout_warning_is_a_line_of_its_own_between_progress_lines(
     pytester: pytest.Pytester, args: list[str], around: tuple[str, str]
 ) -> None:
     pytester.makepyfile(test_warned=WARNED_TEST)
-    lines = run_merged(pytester, *args)
+    lines = run_merged(pytester, "--task-timing-warning-threshold", "0.1", *args)
     warning = next(i for i, line in enumerate(lines) if line.startswith("tasktiming: "))
-    assert lines[warning].startswith("tasktiming: test_warned.py::test_slow has run 1.")
-    assert lines[warning].endswith("of its 1.5s timeout")
+    assert lines[warning].startswith("tasktiming: test_warned.py::test_slow has run ")
+    assert lines[warning].endswith("of its 10s timeout")
     before, after = around
     assert pytest.LineMatcher(lines[warning - 1 : warning]).fnmatch_lines([before]) is None
     next_line = lines[warning + 1].split("[")[0].rstrip()  # [100%] and its padding
