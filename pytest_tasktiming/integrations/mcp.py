@@ -22,16 +22,13 @@ from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, start, 
 from pytest_tasktiming.integrations.todo import DEFAULT_TODO, item_number, read_items
 from pytest_tasktiming.records import (
     MODE,
-    RESULT,
     START_TIME,
-    STARTED,
     TASK,
-    TASK_ID,
     TIMEOUT,
-    RowReader,
     parse_time,
     to_ns,
 )
+from pytest_tasktiming.reports.status import open_rows
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -228,16 +225,11 @@ def _to_the_microsecond(values: dict[str, Any]) -> dict[str, Any]:
 
 def _open_rows(path: str) -> dict[str, list[str]]:
     """The fields of each ``started`` row without a final row, by task id, in file order."""
-    open_rows: dict[str, list[str]] = {}
     try:
-        for _, fields in RowReader(path, strict=False).iter_fields():
-            if fields[RESULT] == STARTED:
-                open_rows[fields[TASK_ID]] = fields
-            else:
-                open_rows.pop(fields[TASK_ID], None)
+        found = open_rows(path, strict=False)
     except FileNotFoundError:
-        pass
-    return open_rows
+        return {}
+    return {task_id: fields for task_id, (_, fields) in found.items()}
 
 
 def _wall_ns(start_time: str) -> int:

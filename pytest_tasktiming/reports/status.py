@@ -66,6 +66,22 @@ class Running:
         }
 
 
+def open_rows(
+    path: str, *, strict: bool = True, on_progress: Callable[[int], None] | None = None
+) -> dict[str, tuple[int, list[str]]]:
+    """``(line, fields)`` of each ``started`` row with no final row, by task id, in file order.
+
+    :raises FormatError: for a bad line, unless ``strict`` is False (then it is skipped).
+    """
+    found: dict[str, tuple[int, list[str]]] = {}
+    for lineno, fields in RowReader(path, strict=strict, on_progress=on_progress).iter_fields():
+        if fields[RESULT] == STARTED:
+            found[fields[TASK_ID]] = (lineno, fields)
+        else:
+            found.pop(fields[TASK_ID], None)
+    return found
+
+
 def running_tasks(
     path: str,
     *,
@@ -78,15 +94,9 @@ def running_tasks(
     :param timeout: the limit each is measured against, in seconds; None for none.
     :raises FormatError: for a bad line.
     """
-    open_rows: dict[str, tuple[int, list[str]]] = {}
-    for lineno, fields in RowReader(path, on_progress=on_progress).iter_fields():
-        if fields[RESULT] == STARTED:
-            open_rows.setdefault(fields[TASK_ID], (lineno, fields))
-        else:
-            open_rows.pop(fields[TASK_ID], None)
     now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
     found = []
-    for lineno, fields in open_rows.values():
+    for lineno, fields in open_rows(path, on_progress=on_progress).values():
         try:
             start = parse_named_time(fields[START_TIME], "start_time").timestamp()
         except ValueError as error:
