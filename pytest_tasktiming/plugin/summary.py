@@ -43,7 +43,7 @@ class SessionStats:
         "streak_candidates", "streak_from", "timeouts",
     )  # fmt: skip
 
-    def __init__(self, slowest: int = 5, slowest_min: float = 0.005) -> None:
+    def __init__(self, slowest: int, slowest_min: float) -> None:
         self.results: Counter[str] = Counter()
         self.keep = slowest
         self.min_ns = round(slowest_min * 1e9)
