@@ -94,10 +94,10 @@ class Recorder:
     ) -> None:
         """Note a test's start at ``wall`` (ns since the epoch) and ``mono``; write its
         ``started`` row now, or with ``write=False`` at ``write_start``."""
-        started = _Started(new_task_id(), wall, mono, mode, task, written=False)
-        self._pending[nodeid] = started
+        task_id = new_task_id()
+        self._pending[nodeid] = _Started(task_id, wall, mono, mode, task, written=write)
         if write:
-            self._write_start(started)
+            self._put((wall, mode, task_id, wall, None, None, task, STARTED))
 
     def write_start(self, nodeid: str, own: tuple[str, str] | None) -> None:
         """Write the ``started`` row held back by ``start``, with the marker's mode and task."""

@@ -184,14 +184,16 @@ class Runner:
             self._deliver(running, report, self._payload(running, result, duration, span))
 
     def _deliver(self, running: _Running, report: pytest.TestReport, payload: Payload) -> bool:
-        """Attach the finished test's payload to ``report`` (for the controller under xdist,
-        for the span's limit here) and hand it to the recorder if this process has one; True
-        when the report is how it travels."""
-        report.task_timing = payload  # type: ignore[attr-defined]
-        if self.recorder is not None:
-            self.recorder.finish(running.nodeid, payload, phases=running.phases)
-            return False
-        return True
+        """Hand a finished test to the recorder, or in an xdist worker attach it to ``report``
+        for the controller; True when the report carries it. A payload with extras (a
+        marker's limit, say) is attached here too, for the OpenTelemetry span."""
+        if self.recorder is None:
+            report.task_timing = payload  # type: ignore[attr-defined]
+            return True
+        if payload[-1] is not None:
+            report.task_timing = payload  # type: ignore[attr-defined]
+        self.recorder.finish(running.nodeid, payload, phases=running.phases)
+        return False
 
     def _payload(self, running: _Running, result: str, duration: int, span: int) -> Payload:
         """Plain data, and little of it: xdist serialises it into every test's last report.
