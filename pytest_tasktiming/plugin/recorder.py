@@ -293,8 +293,9 @@ class ControllerHooks:
             self.recorder.write_start(nodeid, getattr(report, START_KEY, None))
             return
         phases = self.phases.get(nodeid)
-        if phases is not None and when is not None:
-            phases[PHASES[when]] += round(report.duration * 1e9)
+        index = PHASES.get(when)  # xdist's report of a crashed worker says "???"
+        if phases is not None and index is not None:
+            phases[index] += round(report.duration * 1e9)
         payload: Payload | None = getattr(report, "task_timing", None)
         if payload is not None:
             self.phases.pop(nodeid, None)
