@@ -339,7 +339,9 @@ def test_a_collector_that_never_answers_delays_the_end_by_the_flush_budget_at_mo
     exported, result = timed_run(pytester, "--task-timing")
 
     result.assert_outcomes(passed=19, failed=1)
-    assert exported < plain + FLUSH_BUDGET + 1.5
+    # Without the budget the exporter's retries take 10 s; a busy machine adds seconds to any
+    # run, so the margin is wide but still well short of those 10 s.
+    assert exported < plain + FLUSH_BUDGET + 4.0
 
 
 # --- rows of a plain program ---------------------------------------------------------------
