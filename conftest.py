@@ -45,3 +45,9 @@ def tsv_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "task_timing.tsv"
     monkeypatch.setenv("TASK_TIMING_FILE", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def _no_step_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs inside a GitHub Actions job must not append their summaries to the job's page."""
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)

@@ -1,15 +1,19 @@
 """The process's one writer per file, shared by every decorated call and ``timed`` block.
 
 ``redirect`` lets a stand-in take a file's place (an xdist worker's in-memory collector);
-``writer_for`` is the decorators' lookup, cheap enough for every call.
+``writer_for`` is the decorators' lookup, cheap enough for every call. When the ``OTEL_*``
+variables switch span export on, a file's writer is made a ``SpanWriter`` (which also makes
+each task a span): decided once per file, so that calls never pay for the question.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
 
+from pytest_tasktiming._otel_env import export_by_env
 from pytest_tasktiming.paths import ENV_FILE, resolve_path
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
@@ -25,8 +29,24 @@ def shared_writer(path: str | os.PathLike[str] | None = None) -> AsyncBufferedWr
         with _shared_lock:
             writer = _shared.get(key)
             if writer is None or writer.closed:
-                writer = _shared[key] = AsyncBufferedWriter(key)
+                writer = _shared[key] = _new_writer(key)
     return writer
+
+
+def _new_writer(path: str) -> AsyncBufferedWriter:
+    """A plain writer, or a ``SpanWriter`` when the ``OTEL_*`` variables ask for spans."""
+    on, variable = export_by_env()
+    if not on:
+        return AsyncBufferedWriter(path)
+    try:
+        from pytest_tasktiming.integrations.otel import SpanWriter
+
+        return SpanWriter(path)
+    except (ImportError, ValueError) as error:  # rows matter more than spans: keep writing
+        logging.getLogger("pytest_tasktiming").warning(
+            "tasktiming: %s asks for spans, but none will be sent: %s", variable, error
+        )
+        return AsyncBufferedWriter(path)
 
 
 def redirect(path: str | os.PathLike[str], writer: AsyncBufferedWriter | None) -> None:

@@ -350,7 +350,7 @@ def test_live_page_shows_a_task_appear_run_and_finish(
         writer.flush()
         expect(page.locator("#running-empty")).to_be_visible()
         expect(page.locator("#recent-table tbody tr").first.locator("td")).to_have_text(
-            ["compile <assets>", "completed", "400.0 ms", re.compile(r"^\d{4}-")]
+            ["compile <assets>", "completed", "400 ms", re.compile(r"^\d{4}-")]
         )
     expect(page.locator("#tasks-table tbody tr:not(.spacer)")).to_have_count(1)
 
@@ -421,3 +421,70 @@ def test_report_of_100000_tasks_is_interactive_within_3_seconds(
     # The better of two openings: one load spike on a shared machine is not the page's doing.
     assert min(open_and_filter(), open_and_filter()) < 3.0
     assert lane_counts(viewer) == {"pytest": 4}
+
+
+# --- layout: nothing cut or overflowing, at a laptop's and a phone's width -----------------
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's header (its IHDR chunk)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+CUT_CELLS = """() => Array.from(document.querySelectorAll("td, th"))
+    .filter((cell) => cell.offsetParent !== null && !cell.classList.contains("name"))
+    .filter((cell) => !cell.closest("#tasks-table") || cell.cellIndex !== 1)
+    .filter((cell) => cell.scrollWidth > cell.clientWidth)
+    .map((cell) => cell.closest("table").id + ": " + cell.textContent)"""
+"""Cells whose text is cut short, but for task names (cut with an ellipsis, whole in their
+tooltip): dates, results, durations, limits and ids are never cut."""
+
+
+@pytest.mark.parametrize("width", [pytest.param(1280, id="1280px"), pytest.param(390, id="390px")])
+def test_at_1280_and_390_px_nothing_overflows_and_no_date_or_result_is_cut(
+    browser: Browser, tmp_path: Path, width: int
+) -> None:
+    rows = sample_rows() + task_rows("a long " * 20 + "task name", "completed", at=7)
+    report = write_html_report(write_tsv(tmp_path / "t.tsv", rows), tmp_path / "r.html")
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    try:
+        page.goto(report.as_uri())
+        page.locator("html[data-ready=true]").wait_for(timeout=10_000)
+        shot = page.screenshot(full_page=True)
+        (tmp_path / f"report-{width}.png").write_bytes(shot)
+
+        assert png_size(shot)[0] == width  # a full-page shot is as wide as the page
+        assert page.evaluate("document.documentElement.scrollWidth") == width
+        assert page.evaluate(CUT_CELLS) == []
+        results = page.locator("#slowest-table tbody td.result").all_text_contents()
+        assert "completed" in results and "recovered" in results  # whole words, not "comple…"
+    finally:
+        page.context.close()
+
+
+DURATIONS = [
+    0.0, 0.000001, 0.000999, 0.001, 0.009999, 0.099949, 0.099951, 0.99949, 0.999951,
+    1.125, 1.135, 9.995, 9.994999, 59.949, 59.951, 59.994, 60.0, 125.0, 3599.9, 3600.0,
+    7200.5, 259200.0, 12.3456, 0.0123, 0.00042, 2.5, 45.0, 599.5, 1000.0, 0.5,
+]  # fmt: skip
+"""Edges of each unit and of three digits, ties that round half up, and plain values."""
+
+
+def test_the_page_writes_durations_exactly_as_the_terminal_and_the_report_do(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    from pytest_tasktiming._durations import human_duration
+
+    rows: list[TaskRow] = []
+    for i, seconds in enumerate(DURATIONS):
+        rows += task_rows(f"task {i:02d}", "completed", at=i, duration=seconds)
+    report = write_html_report(write_tsv(tmp_path / "t.tsv", rows), tmp_path / "r.html")
+    viewer.open(report.as_uri())
+
+    shown = viewer.page.evaluate(
+        """() => Object.fromEntries(Array.from(
+              document.querySelectorAll("#tasks-table tbody tr:not(.spacer)"))
+              .map((tr) => [tr.cells[1].textContent, tr.cells[4].textContent]))"""
+    )
+    assert shown == {f"task {i:02d}": human_duration(s) for i, s in enumerate(DURATIONS)}

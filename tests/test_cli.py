@@ -10,10 +10,10 @@ from pathlib import Path
 
 import filelock
 import pytest
-from history_files import BUILD, DEPLOY, KNOWN, Run, at, write_history
+from history_files import BUILD, DEPLOY, KNOWN, Run, at, rows_of, write_history
 from waiting import wait_until
 
-from pytest_tasktiming import read_rows
+from pytest_tasktiming import AsyncBufferedWriter, read_rows
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.records import HEADER, format_row
@@ -28,9 +28,11 @@ def test_report_prints_the_table_computed_by_hand(run, known: Path) -> None:
     status, out, err = run("report")
     assert (status, err) == (0, "")
     assert out == (
-        "runs   total   mean    p50    p95    min     max  last       streak  trend  flaky  task\n"
-        "   4  16.000  4.000  2.500  8.950  1.000  10.000  failed          3  ▂▂▃█          build\n"
-        "   2  12.000  6.000  6.000  6.900  5.000   7.000  recovered       0  ▆█            "
+        "runs   total    mean     p50     p95     min     max  last       streak  trend  flaky  "
+        "task\n"
+        "   4  16.0 s  4.00 s  2.50 s  8.95 s  1.00 s  10.0 s  failed          3  ▂▂▃█          "
+        "build\n"
+        "   2  12.0 s  6.00 s  6.00 s  6.90 s  5.00 s  7.00 s  recovered       0  ▆█            "
         "deploy\n"
     )
 
@@ -56,7 +58,8 @@ def test_report_as_markdown_pastes_into_a_job_summary(run, known: Path) -> None:
     assert out.splitlines() == [
         "| task | runs | total | mean | p50 | p95 | min | max | last | streak | trend | flaky |",
         "|:---|---:|---:|---:|---:|---:|---:|---:|:---|---:|:---|:---|",
-        "| build | 4 | 16.000 | 4.000 | 2.500 | 8.950 | 1.000 | 10.000 | failed | 3 | ▂▂▃█ |  |",
+        "| build | 4 | 16.0 s | 4.00 s | 2.50 s | 8.95 s | 1.00 s | 10.0 s | failed | 3 "
+        "| ▂▂▃█ |  |",
     ]
 
 
@@ -335,6 +338,38 @@ def test_compact_in_place_replaces_the_file_atomically(run, known: Path) -> None
     assert [p.name for p in known.parent.iterdir() if p.name.startswith(".tasktiming-")] == []
 
 
+def test_compact_without_output_rewrites_the_default_file_in_place(run, known: Path) -> None:
+    status, text, _ = run("compact")
+    assert (status, text) == (
+        0,
+        f"compacted {known} in place: 13 rows read, 7 tasks written\n",
+    )
+    assert len(list(read_rows(known))) == 7
+
+
+def test_compact_in_place_loses_no_row_appended_while_it_runs(run, known: Path) -> None:
+    """It rewrites under the writers' lock: a row appended meanwhile lands before or after."""
+    appended = [rows_of(Run("live", 1.0, "completed", f"live-{i}", at(i)))[1] for i in range(400)]
+    writer = AsyncBufferedWriter(known, buffer_size=1, flush_interval=0.001)
+
+    def append() -> None:
+        for row in appended:
+            writer.write(row)
+            writer.flush()
+
+    thread = threading.Thread(target=append)
+    thread.start()
+    compactions = 0
+    while thread.is_alive() or not compactions:
+        assert run("compact")[0] == 0
+        compactions += 1
+    thread.join()
+    writer.close()
+    ids = {row.task_id for row in read_rows(known)}
+    assert {row.task_id for row in appended} <= ids
+    assert len(ids) == 7 + len(appended)
+
+
 def test_merge_of_a_bad_input_writes_nothing(run, tmp_path: Path, known: Path) -> None:
     bad = make_bad_file(tmp_path, HEADER.encode() + b"x\n")
     out = tmp_path / "out.tsv"
@@ -353,7 +388,7 @@ def test_start_prints_the_task_id_and_stop_writes_the_duration(
     task_id = out.strip()
     assert status == 0
     monkeypatch.setattr(clock, "wall_ns", lambda: 1_795_557_612_500_000_000)
-    assert run("stop", task_id, "--result", "failed") == (0, "deploy: failed after 12.500 s\n", "")
+    assert run("stop", task_id, "--result", "failed") == (0, "deploy: failed after 12.5 s\n", "")
     started, final = read_rows(tsv_path)
     assert (started.task_id, started.result, started.mode) == (task_id, "started", "ci")
     assert (final.task_id, final.result, final.duration) == (task_id, "failed", 12.5)
@@ -387,7 +422,7 @@ def test_start_with_a_timeout_records_timeout_when_the_task_is_not_stopped(
     ]
     status, out, _ = run("stop", task_id)  # a late stop keeps the verdict
     assert status == 0
-    assert out == "hangs: timeout after 0.300 s\n"  # the timeout, however late the watcher
+    assert out == "hangs: timeout after 300 ms\n"  # the timeout, however late the watcher
     assert len(list(read_rows(tsv_path))) == 2
     assert run("validate")[0] == 0
 

@@ -36,7 +36,7 @@ def workdir(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     ("argv", "status", "expected"),
     [
-        pytest.param(["report"], 0, "   4  16.000  4.000  2.500  8.950", id="report-table"),
+        pytest.param(["report"], 0, "   4  16.0 s  4.00 s  2.50 s  8.95 s", id="report-table"),
         pytest.param(["report", "--format", "json"], 0, '"p95": 8.95,', id="report-json"),
         pytest.param(["report", "--format", "csv"], 0, "build,4,16.000000,", id="report-csv"),
         pytest.param(["report", "--format", "markdown"], 0, "| build | 4 |", id="report-md"),

@@ -2,7 +2,7 @@
 
 A block runs as one bash script in a fresh copy of docs/examples/, with the default file
 (no ``TASK_TIMING_FILE``). Column padding is compared loosely, and so are what changes from
-run to run: new task ids, ages ("2d 14h ago") and the seconds an interrupted task has run.
+run to run: new task ids, ages ("312 h ago") and the time an interrupted task has run.
 A block marked ```console approx also compares its numbers and timestamps loosely.
 """
 
@@ -21,13 +21,14 @@ BLOCK = re.compile(r"^```console( approx)?\n(.*?)^```$", re.DOTALL | re.MULTILIN
 MARK = "@@@ next command @@@"
 
 LOOSE = [
-    (re.compile(r"\b\d+(d \d\dh|h \d\dm|m \d\ds|s) ago\b"), "<age> ago"),
-    (re.compile(r"interrupted +\d+\.\d+"), "interrupted <elapsed>"),
+    (re.compile(r"\b[\d.]+ (µs|ms|s|min|h) ago\b"), "<age> ago"),
+    (re.compile(r"interrupted +[\d.]+ (µs|ms|s|min|h)\b"), "interrupted <elapsed>"),
     (re.compile(r"\b[0-9a-f]{12}-\d+\b"), "<task id>"),
     (re.compile(r" +"), " "),
 ]
 APPROX = [
     (re.compile(r"\d{4}-\d\d-\d\dT[\d:.]+\+00:00"), "<time>"),
+    (re.compile(r"\b[\d.]+ (µs|ms|s|min|h)\b"), "<duration>"),
     (re.compile(r"\b\d+\.\d+\b"), "<number>"),
 ]
 

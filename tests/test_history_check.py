@@ -48,7 +48,7 @@ def test_the_regressed_task_is_named_with_both_figures(
         "line",
         "task",
     ]
-    assert lines[1].split()[:4] == ["slower", "3.300", "1.000", "5"]
+    assert lines[1].split()[:6] == ["slower", "3.30", "s", "1.00", "s", "5"]
     assert lines[1].split()[-1] == "slowed"
     assert (
         lines[-1]

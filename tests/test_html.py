@@ -188,6 +188,21 @@ def test_html_command_writes_the_report(
     assert config["source"] == str(tsv_path)
 
 
+def test_html_command_writes_task_timing_html_by_default(
+    tsv_path: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    write_tsv(tsv_path, [make_row("a", "completed")])
+    monkeypatch.chdir(tmp_path)
+
+    assert main(["html"]) == 0
+
+    assert capsys.readouterr().out == "wrote task_timing.html\n"
+    assert (tmp_path / "task_timing.html").read_text(encoding="utf-8").startswith("<!DOCTYPE")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -3,6 +3,7 @@ driven by the MCP SDK's own client, as an agent's host would run it."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable
@@ -16,6 +17,13 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.files.startstop import UnknownTaskError, start, stop
 from pytest_tasktiming.integrations.mcp import TaskBoard
+from pytest_tasktiming.integrations.mcp_tools import (
+    Streak,
+    TodoItem,
+    check,
+    streaks,
+    todo_items,
+)
 from pytest_tasktiming.records import fold
 from pytest_tasktiming.reports.report import summarize
 
@@ -239,7 +247,16 @@ def test_an_agent_starts_lists_stops_and_reports_through_the_sdk_client(
 
     stderr = converse(tmp_path, tsv_path, talk)
 
-    assert answers["tools"] == ["list_running_tasks", "report", "start_task", "stop_task"]
+    assert answers["tools"] == [
+        "check",
+        "failure_streaks",
+        "list_running_tasks",
+        "list_todo_items",
+        "report",
+        "start_task",
+        "start_todo_item",
+        "stop_task",
+    ]
     started = answers["start"].structured_content
     assert (started["task"], started["mode"], started["timeout"]) == ("write docs", "mcp", 600.0)
     [running] = answers["running"].structured_content["result"]
@@ -372,9 +389,87 @@ def test_the_command_line_and_these_modules_import_neither_the_sdks_nor_pytest()
     code = (
         "import sys\n"
         "import pytest_tasktiming.cli, pytest_tasktiming.integrations.mcp\n"
+        "import pytest_tasktiming.integrations.mcp_tools\n"
         "import pytest_tasktiming.integrations.otel, pytest_tasktiming.integrations.todo\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'mcp', 'opentelemetry', 'pytest'}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "[]"
+
+
+# --- the CI gate, streaks and the TODO checklist -------------------------------------------
+
+TODO = "# Release\n\n- [x] Write the changelog\n- [ ] Build the wheels\n- [ ] Tag it\n"
+
+
+def test_check_streaks_and_todo_items_answer_what_the_commands_print(
+    tsv_path: Path, tmp_path: Path, now: list[int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    board = TaskBoard(str(tsv_path))
+    for result in ("failed", "timeout", "completed", "failed", "error"):
+        task_id = board.start("deploy", timeout=0).task_id
+        now[0] += seconds(2)
+        board.stop(task_id, result)
+    slow = board.start("migrate", timeout=0).task_id
+    now[0] += seconds(120)
+    board.stop(slow)
+    todo = tmp_path / "TODO.md"
+    todo.write_text(TODO, encoding="utf-8")
+    item = board.start_todo(2, str(todo))
+    now[0] += seconds(30)
+    board.stop(item.task_id)
+
+    findings = check(str(tsv_path), "1m")
+    assert [(f.task, f.result, f.duration) for f in findings] == [
+        ("deploy", "timeout", 2.0),
+        ("migrate", "completed", 120.0),
+    ]
+    assert main(["check", str(tsv_path), "--max", "1m", "--format", "json"]) == 1
+    assert [f["task_id"] for f in json.loads(capsys.readouterr().out)] == [
+        f.task_id for f in findings
+    ]
+    assert streaks(str(tsv_path)) == [Streak("deploy", 2, 5, "error")]
+    assert streaks(str(tsv_path), min_failures=3) == []
+    assert item.task == "Build the wheels" and item.mode == "todo"
+    assert todo_items(str(tsv_path), str(todo)) == [
+        TodoItem(1, "Write the changelog", True, 0, None, None),
+        TodoItem(2, "Build the wheels", False, 1, 30.0, "completed"),
+        TodoItem(3, "Tag it", False, 0, None, None),
+    ]
+
+
+def test_with_no_file_yet_the_gate_passes_and_nothing_streaks(tmp_path: Path) -> None:
+    missing = str(tmp_path / "none.tsv")
+    assert check(missing) == []
+    assert streaks(missing) == []
+
+
+def test_an_agent_checks_finds_streaks_and_times_a_todo_item_through_the_sdk_client(
+    tmp_path: Path, tsv_path: Path
+) -> None:
+    (tmp_path / "TODO.md").write_text(TODO, encoding="utf-8")
+    for result in ("failed", "failed"):
+        stop(str(tsv_path), start(str(tsv_path), "flaky"), result=result)
+    answers: dict[str, Any] = {}
+
+    async def talk(client: Any) -> None:
+        answers["check"] = await client.call_tool("check", {"limit": 0})
+        answers["streaks"] = await client.call_tool("failure_streaks", {})
+        answers["items"] = await client.call_tool("list_todo_items", {})
+        answers["start"] = await client.call_tool("start_todo_item", {"number": 3})
+        answers["no item"] = await client.call_tool("start_todo_item", {"number": 9})
+        answers["bad limit"] = await client.call_tool("check", {"limit": "soon"})
+
+    stderr = converse(tmp_path, tsv_path, talk)
+
+    assert answers["check"].structured_content["result"] == []
+    [streak] = answers["streaks"].structured_content["result"]
+    assert streak == {"task": "flaky", "failures": 2, "runs": 2, "last_result": "failed"}
+    items = answers["items"].structured_content["result"]
+    assert [(i["number"], i["done"]) for i in items] == [(1, True), (2, False), (3, False)]
+    started = answers["start"].structured_content
+    assert (started["task"], started["mode"]) == ("Tag it", "todo")
+    assert answers["no item"].is_error and answers["bad limit"].is_error
+    assert "invalid timeout 'soon'" in answers["bad limit"].content[0].text
+    assert "Traceback" not in stderr

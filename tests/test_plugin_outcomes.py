@@ -113,21 +113,26 @@ def test_summary_names_the_file_rows_and_slowest_tests(pytester: pytest.Pytester
             time.sleep(0.3)
         """
     )
-    result = pytester.runpytest("--task-timing")
+    result = pytester.runpytest("--task-timing", "--task-timing-slowest-min", "0.2")
     result.stdout.fnmatch_lines(
         [
             "*- task timing -*",
-            "4 rows -> task_timing.tsv",
-            "slowest tests:",
-            "  0.3*s test_summary_names_the_file_rows_and_slowest_tests.py::test_slow",
+            "4 rows appended to task_timing.tsv (tests and timed code)",
+            "slowest 1 test:",
+            "   total * setup * call * teardown  test",
+            "  *  test_summary_*.py::test_slow",
+            "(1 faster than 200 ms not listed: --task-timing-slowest-min 0 lists them)",
         ]
     )
+    (line,) = [line for line in result.stdout.lines if line.endswith("::test_slow")]
+    total, unit = line.split()[:2]
+    assert float(total) * {"ms": 1e-3, "s": 1.0}[unit] >= 0.3
 
 
 def test_quiet_summary_is_one_line_and_qq_silences_it(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_one():\n    pass\n")
     quiet = pytester.runpytest("--task-timing", "-q")
-    assert quiet.stdout.lines.count("task timing: 2 rows -> task_timing.tsv") == 1
+    assert quiet.stdout.lines.count("task timing: 2 rows appended to task_timing.tsv") == 1
     assert "slowest" not in quiet.stdout.str()
     silent = pytester.runpytest("--task-timing", "-qq")
     assert "task timing" not in silent.stdout.str()

@@ -15,7 +15,7 @@ from history_files import BUILD, DEPLOY, KNOWN, Run, at, write_history
 
 from pytest_tasktiming.cli import main
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.records import HEADER
+from pytest_tasktiming.records import HEADER, reading
 from pytest_tasktiming.reports import progress, report
 from pytest_tasktiming.reports.report import Filters, parse_moment, percentile, summarize
 
@@ -190,21 +190,40 @@ class Terminal(io.StringIO):
         return True
 
 
+@pytest.mark.parametrize(
+    ("command", "out_start"),
+    [
+        pytest.param(["report", "{file}", "--format", "csv"], "task,runs,", id="report"),
+        pytest.param(["html", "{file}", "-o", "{dir}/page.html"], "wrote ", id="html"),
+        pytest.param(["merge", "{file}", "{file}", "-o", "{dir}/m.tsv"], "merged ", id="merge"),
+        pytest.param(["compact", "{file}", "-o", "{dir}/c.tsv"], "compacted ", id="compact"),
+        pytest.param(["validate", "{file}"], "{file}: 200 rows", id="validate"),
+        pytest.param(["check", "{file}"], "0 tasks timed out", id="check"),
+        pytest.param(["status", "{file}"], "nothing running", id="status"),
+        pytest.param(["todo", "{dir}/TODO.md", "--file", "{file}"], "#", id="todo"),
+    ],
+)
 def test_a_large_file_read_at_a_terminal_gets_a_progress_bar_that_is_erased(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    out_start: str,
 ) -> None:
     runs = [Run("t", 1.0, "completed", f"p-{i}", at(i / 60)) for i in range(100)]
     path = write_history(tmp_path / "big.tsv", runs)
+    (tmp_path / "TODO.md").write_text("- [ ] t\n")
     monkeypatch.setattr(progress, "LARGE", 1000)
-    monkeypatch.setattr(report, "PROGRESS_EVERY", 50)
+    monkeypatch.setattr(reading, "PROGRESS_EVERY", 50)
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    assert main(["report", str(path), "--format", "csv"]) == 0
+    fill = {"file": str(path), "dir": str(tmp_path)}
+    assert main([arg.format(**fill) for arg in command]) == 0
     drawn = terminal.getvalue()
     assert drawn.startswith("\r[")
     assert "% " in drawn and "200 lines" in drawn
     assert drawn.endswith("\r\x1b[K")
-    assert capsys.readouterr().out.startswith("task,runs,")
+    assert capsys.readouterr().out.startswith(out_start.format(**fill))
 
 
 def test_no_progress_bar_when_stderr_is_not_a_terminal_or_the_file_is_small(
@@ -217,3 +236,31 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal_or_the_file_is_small(
     bar = progress.progress_bar(path, Terminal())
     assert bar is not None
     assert bar.total_lines == pytest.approx(14, abs=1)
+
+
+def test_report_by_day_and_week_totals_the_time_in_time_order(
+    tsv_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_history(
+        tsv_path,
+        [
+            Run("build", 60.0, "completed", "a-1", at(0)),  # Friday 2026-11-20, week 47
+            Run("test", 30.0, "failed", "a-2", at(5)),
+            Run("build", 120.0, "completed", "b-1", at(0, day=3)),  # Monday, week 48
+            Run("build", 90.0, "completed", "c-1", at(0, day=2)),  # Sunday, week 47
+            Run("lint", 0.0, None, "c-2", at(9, day=2)),  # running: no time yet
+        ],
+    )
+    by_day = summarize(str(tsv_path), by="day").stats
+    assert [(s.key, s.runs, s.total) for s in by_day] == [
+        ("2026-11-20", 2, 90.0),
+        ("2026-11-22", 1, 90.0),
+        ("2026-11-23", 1, 120.0),
+    ]
+    by_week = summarize(str(tsv_path), by="week").stats
+    assert [(s.key, s.total) for s in by_week] == [("2026-W47", 180.0), ("2026-W48", 120.0)]
+
+    assert main(["report", "--by", "week"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[-1] == "week"
+    assert lines[1].split()[:3] == ["3", "3.00", "min"]

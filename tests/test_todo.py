@@ -205,12 +205,12 @@ def test_todo_lists_items_with_their_time_and_counts_open_items_without_time(
     assert status == 0
     assert out[0].split() == ["#", "done", "runs", "total", "last", "item"]
     assert out[1].split() == ["1", "x", "0", "-", "-", "Write", "the", "changelog"]
-    assert out[2].split() == ["2", "1", "90.000", "completed", "Tag", "the", "release"]
-    assert out[6].split()[:4] == ["6", "1", "1.500", "failed"]
+    assert out[2].split() == ["2", "1", "1.50", "min", "completed", "Tag", "the", "release"]
+    assert out[6].split()[:5] == ["6", "1", "1.50", "s", "failed"]
     assert out[-1] == "11 items, 2 done, 7 open with no time tracked"
 
 
-def test_todo_json_gives_every_item_for_programs(
+def test_todo_json_gives_every_item_for_programs_with_done_a_boolean(
     todo: Path, tsv_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     write_rows(tsv_path, [("Build the wheels", "completed", 0.25)])
@@ -218,9 +218,10 @@ def test_todo_json_gives_every_item_for_programs(
     assert main(["todo", str(todo), "--format", "json"]) == 0
 
     records = json.loads(capsys.readouterr().out)
-    assert [(r["done"] == "x", r["item"]) for r in records] == EXPECTED_ITEMS
+    assert [(r["done"], r["item"]) for r in records] == EXPECTED_ITEMS
+    assert {type(r["done"]) for r in records} == {bool}
     assert records[2] == {
-        "item": "Build the wheels", "number": 3, "done": "", "runs": 1, "total": 0.25,
+        "item": "Build the wheels", "number": 3, "done": False, "runs": 1, "total": 0.25,
         "last_result": "completed",
     }  # fmt: skip
 

@@ -133,9 +133,10 @@ def test_warning_and_timeout_from_workers_reach_the_terminal(pytester: pytest.Py
     )
     result = pytester.runpytest_subprocess("--task-timing", *N2)
     result.assert_outcomes(failed=1, warnings=1)
-    assert "tasktiming: test_slow.py::test_slow has run 0." in result.stderr.str()
     result.stdout.fnmatch_lines(
         [
+            "F",  # the progress line ends before the warning
+            "tasktiming: test_slow.py::test_slow has run 0.*s, *% of its 0.6s timeout",
             "*TaskTimeoutWarning: test_slow.py::test_slow has run 0.*",
             "timed out:",
             "  *s test_slow.py::test_slow",
@@ -159,3 +160,39 @@ def test_max_streak_stops_an_xdist_session(pytester: pytest.Pytester) -> None:
     assert result.ret != 0
     result.stdout.fnmatch_lines(["*tasktiming: stopping after 3 consecutive failing tests*"])
     assert len(final_by_task(pytester.path / "task_timing.tsv")) < 40
+
+
+@pytest.mark.parametrize("xdist", [pytest.param((), id="serial"), pytest.param(N2, id="n2")])
+def test_a_markers_mode_and_task_are_in_the_started_row_too(
+    pytester: pytest.Pytester, xdist: tuple[str, ...]
+) -> None:
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.task_timing(mode="nightly", task="the db test")
+        def test_marked():
+            pass
+
+        def test_plain():
+            pass
+        """
+    )
+    pytester.runpytest("--task-timing", *xdist).assert_outcomes(passed=2)
+    rows = sorted(
+        (row.result, row.mode, row.task) for row in rows_of(pytester.path / "task_timing.tsv")
+    )
+    assert rows == [
+        ("passed", "nightly", "the db test"),
+        (
+            "passed",
+            "pytest",
+            "test_a_markers_mode_and_task_are_in_the_started_row_too.py::test_plain",
+        ),
+        ("started", "nightly", "the db test"),
+        (
+            "started",
+            "pytest",
+            "test_a_markers_mode_and_task_are_in_the_started_row_too.py::test_plain",
+        ),
+    ]

@@ -27,7 +27,7 @@ __all__ = ["main"]
 
 
 COMMANDS = (
-    "report", "check", "validate", "merge", "compact", "start", "stop",
+    "report", "status", "check", "validate", "merge", "compact", "start", "stop",
     "todo", "mcp", "scan", "html", "serve",
 )  # fmt: skip
 """The subcommands, each a module of this package, in the order ``--help`` lists them."""

@@ -55,10 +55,12 @@ def run(args: argparse.Namespace) -> int:
         find_overruns,
         find_regressions,
     )
+    from pytest_tasktiming.reports.progress import progress
     from pytest_tasktiming.reports.tabular import render
 
     path = chosen_file(args.file)
-    overruns = find_overruns(path, limit=args.max)
+    with progress(path) as bar:
+        overruns = find_overruns(path, limit=args.max, on_progress=bar)
     records = [overrun.as_record() for overrun in overruns]
     columns = COLUMNS
     slower = []

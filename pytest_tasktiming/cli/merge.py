@@ -19,8 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Merge, then say how many rows went in and came out."""
     from pytest_tasktiming.files.merge import merge
+    from pytest_tasktiming.reports.progress import progress
 
-    rewrite = merge(args.files, args.output)
+    with progress(args.files) as bar:
+        rewrite = merge(args.files, args.output, on_progress=bar)
     read, written = rewrite.rows_in, rewrite.rows_out
     return rewritten(
         rewrite.torn,

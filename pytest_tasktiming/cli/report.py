@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from .arguments import chosen_file, file_argument, format_argument, moment, positive_int
 from .output import EXIT_OK, out, warn
@@ -17,7 +16,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from pytest_tasktiming.reports.tabular import FORMATS
 
     file_argument(parser)
-    parser.add_argument("--by", choices=GROUPINGS, default="task", help="group by (default task)")
+    parser.add_argument(
+        "--by",
+        choices=GROUPINGS,
+        default="task",
+        help="group by (default task); day and week: totals per UTC day or ISO week",
+    )
     parser.add_argument("--top", type=positive_int, metavar="N", help="only the N largest totals")
     parser.add_argument(
         "--since",
@@ -33,18 +37,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the summary; a progress bar on stderr while a large file is read."""
-    from pytest_tasktiming.reports.progress import progress_bar
+    from pytest_tasktiming.reports.progress import progress
     from pytest_tasktiming.reports.report import Filters, as_record, columns, summarize
     from pytest_tasktiming.reports.tabular import render
 
     path = chosen_file(args.file)
     filters = Filters(since=args.since, until=args.until, mode=args.mode, result=args.result)
-    bar = progress_bar(path, sys.stderr)
-    try:
+    with progress(path) as bar:
         summary = summarize(path, by=args.by, filters=filters, on_progress=bar)
-    finally:
-        if bar is not None:
-            bar.close()
     if summary.torn_line is not None:
         warn(f"{path}:{summary.torn_line}: skipped a torn last line (see tasktiming validate)")
     stats = summary.stats[: args.top]

@@ -21,8 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the final row and print the task, its result and duration."""
+    from pytest_tasktiming._durations import human_duration
     from pytest_tasktiming.files.startstop import stop
 
     stopped = stop(chosen_file(args.file), args.task_id, result=args.result, now_ns=args.invoked_ns)
-    out(f"{stopped.task}: {stopped.result} after {stopped.duration:.3f} s\n")
+    out(f"{stopped.task}: {stopped.result} after {human_duration(stopped.duration)}\n")
     return EXIT_OK

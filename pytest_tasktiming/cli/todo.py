@@ -25,10 +25,13 @@ def run(args: argparse.Namespace) -> int:
     """Print the items and, in a table, how many are done and how many have no time yet."""
     from pytest_tasktiming.integrations.todo import COLUMNS, read_items, track
     from pytest_tasktiming.paths import DEFAULT_TODO
+    from pytest_tasktiming.reports.progress import progress
     from pytest_tasktiming.reports.tabular import render
 
     todo_file = args.todo_file or DEFAULT_TODO
-    tracked = track(read_items(todo_file), chosen_file(args.file))
+    path = chosen_file(args.file)
+    with progress(path) as bar:
+        tracked = track(read_items(todo_file), path, on_progress=bar)
     if not tracked and args.format == "table":
         out(f"{todo_file}: no checklist items\n")
         return EXIT_OK

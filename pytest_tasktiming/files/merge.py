@@ -9,11 +9,13 @@ that is a symlink keeps being one: its target is what gets locked and replaced.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
+
+Progress = Callable[[int], None] | None
 
 
 @dataclass(slots=True)
@@ -25,10 +27,12 @@ class Rewrite:
     torn: list[str] = field(default_factory=list)
 
 
-def merge(paths: Sequence[str], out: str) -> Rewrite:
+def merge(paths: Sequence[str], out: str, *, on_progress: Progress = None) -> Rewrite:
     """Write the rows of ``paths`` to ``out``: each distinct row once, in timestamp order.
 
     Rows with equal timestamps keep their input order (the sort is stable).
+
+    :param on_progress: called now and then with the lines read so far, all files together.
     """
     formatter = LineFormatter()
     rewrite = Rewrite()
@@ -36,7 +40,7 @@ def merge(paths: Sequence[str], out: str) -> Rewrite:
     entries: list[tuple[int, str]] = []
     with locked(out):
         for path in paths:
-            for row in _rows(path, rewrite):
+            for row in _rows(path, rewrite, on_progress):
                 raw = row.to_raw()
                 line = formatter.line(raw)
                 if line not in seen:
@@ -47,22 +51,26 @@ def merge(paths: Sequence[str], out: str) -> Rewrite:
     return rewrite
 
 
-def compact(path: str, out: str) -> Rewrite:
+def compact(path: str, out: str, *, on_progress: Progress = None) -> Rewrite:
     """Write one row per task to ``out``: its final row, or ``started`` if it never ended.
 
-    Tasks keep the order in which they first appear.
+    Tasks keep the order in which they first appear. ``out`` may be ``path``: the rewrite
+    holds the writers' lock of the file, so no row appended meanwhile is lost.
     """
     formatter = LineFormatter()
     rewrite = Rewrite()
     with locked(out):
-        tasks = fold(_rows(path, rewrite))
+        tasks = fold(_rows(path, rewrite, on_progress))
         lines = (formatter.line(row.to_raw()) for row in tasks.values())
         rewrite.rows_out = _write_atomically(out, lines)
     return rewrite
 
 
-def _rows(path: str, rewrite: Rewrite) -> Iterable[TaskRow]:
-    reader = read_rows(path)
+def _rows(path: str, rewrite: Rewrite, on_progress: Progress) -> Iterable[TaskRow]:
+    if on_progress is not None:  # lines of the files before this one, then of this one
+        done, report = rewrite.rows_in, on_progress
+        on_progress = lambda lines: report(done + lines)  # noqa: E731
+    reader = read_rows(path, on_progress=on_progress)
     for row in reader:
         rewrite.rows_in += 1
         yield row

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pytest_tasktiming._timing import clock
@@ -52,13 +53,15 @@ class Validation:
     interrupted: list[Interrupted] = field(default_factory=list)
 
 
-def validate(path: str, *, now_ns: int | None = None) -> Validation:
+def validate(
+    path: str, *, now_ns: int | None = None, on_progress: Callable[[int], None] | None = None
+) -> Validation:
     """Read every line of ``path`` and report its problems and interrupted tasks.
 
     :raises FormatError: when the file is not a task-timing file at all (empty, wrong header).
     :raises OSError: when it cannot be read.
     """
-    reader = RowReader(path, strict=False)
+    reader = RowReader(path, strict=False, on_progress=on_progress)
     report = Validation(path)
     finals: dict[str, int] = {}
     started: dict[str, tuple[int, TaskRow]] = {}

@@ -19,18 +19,17 @@ from typing import TYPE_CHECKING, Any
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, start, stop
+from pytest_tasktiming.integrations.todo import item_number, read_items
+from pytest_tasktiming.paths import DEFAULT_TODO
 from pytest_tasktiming.records import (
     MODE,
-    RESULT,
     START_TIME,
-    STARTED,
     TASK,
-    TASK_ID,
     TIMEOUT,
-    RowReader,
     parse_time,
     to_ns,
 )
+from pytest_tasktiming.reports.status import open_rows
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -43,7 +42,9 @@ MAX_NAME = 1000
 _INSTRUCTIONS = """\
 Time your tasks: call start_task when you begin one and keep the task_id it returns, then
 stop_task with that id and the result when it ends. list_running_tasks shows what is still
-open, with the time left before each task's timeout; report summarizes past runs."""
+open, with the time left before each task's timeout; report summarizes past runs, check is
+the CI gate, failure_streaks lists what keeps failing, and list_todo_items and
+start_todo_item time the items of a Markdown checklist."""
 
 
 # No slots on the answers: the SDK would take a slot descriptor for a field's default.
@@ -202,6 +203,11 @@ class TaskBoard:
             )
         return sorted(tasks, key=lambda task: task.start_time)
 
+    def start_todo(self, number: int, todo_file: str = DEFAULT_TODO) -> Started:
+        """``tasktiming start --todo N``: time checklist item ``number`` under its text."""
+        item = item_number(read_items(todo_file), number, todo_file)
+        return self.start(item.text, mode="todo")
+
     def report(
         self,
         by: str = "task",
@@ -228,16 +234,11 @@ def _to_the_microsecond(values: dict[str, Any]) -> dict[str, Any]:
 
 def _open_rows(path: str) -> dict[str, list[str]]:
     """The fields of each ``started`` row without a final row, by task id, in file order."""
-    open_rows: dict[str, list[str]] = {}
     try:
-        for _, fields in RowReader(path, strict=False).iter_fields():
-            if fields[RESULT] == STARTED:
-                open_rows[fields[TASK_ID]] = fields
-            else:
-                open_rows.pop(fields[TASK_ID], None)
+        found = open_rows(path, strict=False)
     except FileNotFoundError:
-        pass
-    return open_rows
+        return {}
+    return {task_id: fields for task_id, (_, fields) in found.items()}
 
 
 def _wall_ns(start_time: str) -> int:
@@ -261,6 +262,7 @@ def build_server(board: TaskBoard) -> MCPServer:
     from mcp.types import ToolAnnotations
 
     from pytest_tasktiming import __version__
+    from pytest_tasktiming.integrations.mcp_tools import add_tools
 
     server: MCPServer = MCPServer(
         "tasktiming", version=__version__, instructions=_INSTRUCTIONS, log_level="WARNING"
@@ -312,6 +314,14 @@ def build_server(board: TaskBoard) -> MCPServer:
         with _as_tool_errors():
             return board.report(by, top, since, mode)
 
+    @server.tool()
+    def start_todo_item(number: int, todo_file: str = DEFAULT_TODO) -> Started:
+        """Start timing item number of a Markdown checklist (as list_todo_items numbers
+        them) under its text; returns its task_id, which stop_task needs."""
+        with _as_tool_errors():
+            return board.start_todo(number, todo_file)
+
+    add_tools(server, board.path, _as_tool_errors)
     return server
 
 

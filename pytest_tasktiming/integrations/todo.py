@@ -10,7 +10,7 @@ counts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from pytest_tasktiming.exceptions import FormatError
@@ -20,7 +20,7 @@ from pytest_tasktiming.reports.tabular import Column, Value
 COLUMNS = [
     Column("item", "item"),
     Column("number", "#", "int"),
-    Column("done", "done"),
+    Column("done", "done", "bool"),
     Column("runs", "runs", "int"),
     Column("total", "total", "seconds"),
     Column("last_result", "last"),
@@ -56,7 +56,7 @@ class Tracked:
         return {
             "item": self.item.text,
             "number": self.item.number,
-            "done": "x" if self.item.done else "",
+            "done": self.item.done,
             "runs": self.runs,
             "total": self.total if self.runs else None,
             "last_result": self.last_result,
@@ -158,7 +158,9 @@ def _fence(stripped: str) -> str:
     return fenced.group(1)
 
 
-def track(items: list[Item], path: str) -> list[Tracked]:
+def track(
+    items: list[Item], path: str, *, on_progress: Callable[[int], None] | None = None
+) -> list[Tracked]:
     """Each item with the runs, total seconds and last result of the final rows matching it.
 
     Items with the same text share their time. A missing timing file means no time yet.
@@ -167,7 +169,7 @@ def track(items: list[Item], path: str) -> list[Tracked]:
     """
     found: dict[str, Tracked] = {item.text: Tracked(item) for item in items}
     try:
-        for lineno, fields in RowReader(path).iter_fields():
+        for lineno, fields in RowReader(path, on_progress=on_progress).iter_fields():
             now = found.get(normalize(fields[TASK])) if fields[RESULT] != STARTED else None
             if now is not None and fields[DURATION]:
                 duration = now.total + _seconds(path, lineno, fields[DURATION])

@@ -61,7 +61,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
     settings = Settings.from_config(config)
     worker = is_worker(config)
-    otel.configure(config, settings.mode, writes_rows=not worker)
+    otel.configure(config, settings, writes_rows=not worker)
     if settings.auto_timeout is not None or history_wanted(config):
         _use_history(config, HistorySettings.from_config(config, settings.auto_timeout))
     if worker:
@@ -80,26 +80,40 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(runner.recorder, "tasktiming-recorder")
 
 
+HTML_MESSAGE_KEY = pytest.StashKey[tuple[str, bool]]()
+"""What became of the ``--task-timing-html`` page: the line to show, and whether in red."""
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Write the ``--task-timing-html`` report of the file, with this session's rows in it."""
-    out = session.config.getoption("task_timing_html")
-    settings = session.config.stash.get(SETTINGS_KEY, None)
-    if not out or settings is None or is_worker(session.config):
+    config = session.config
+    out = config.getoption("task_timing_html")
+    settings = config.stash.get(SETTINGS_KEY, None)
+    if not out or settings is None or is_worker(config):
         return
     from pytest_tasktiming.reports.html import write_html_report
     from pytest_tasktiming.writer import flush_all
 
-    path = session.config.invocation_params.dir / out
+    path = config.invocation_params.dir / out
     try:
         flush_all()
+        if not os.path.exists(settings.path):
+            raise FileNotFoundError("no test ran, so there is nothing to show")
         write_html_report(settings.path, path)
-        message, red = f"task timing: HTML report -> {path}", False
+        config.stash[HTML_MESSAGE_KEY] = (f"task timing: HTML report -> {path}", False)
     except (OSError, ValueError) as error:  # the run's outcome stands; say why there is no page
-        message, red = f"task timing: could not write the HTML report {path}: {error}", True
-    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
-    if terminal is not None:
-        terminal.write_line(message, red=red)
+        message = f"task timing: could not write the HTML report {path}: {error}"
+        config.stash[HTML_MESSAGE_KEY] = (message, True)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say where the page went, after the progress line has ended (not glued to it)."""
+    shown = terminalreporter.config.stash.get(HTML_MESSAGE_KEY, None)
+    if shown is not None:
+        message, red = shown
+        terminalreporter.write_line(message, red=red)
 
 
 def _use_history(config: pytest.Config, options: HistorySettings) -> None:

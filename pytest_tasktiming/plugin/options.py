@@ -62,6 +62,23 @@ def add_options(parser: pytest.Parser) -> None:
         help="stop the session after N consecutive failing tests (default: 0 = never)",
     )
     _add_history_options(group)
+    group.addoption(
+        "--task-timing-slowest",
+        metavar="N",
+        help="list the N slowest tests in the summary, with their setup/call/teardown split "
+        "(default: 5; 0 = all, as --durations=0)",
+    )
+    group.addoption(
+        "--task-timing-slowest-min",
+        metavar="SECONDS",
+        help="leave tests faster than this out of the slowest list (default: 0.005)",
+    )
+    group.addoption(
+        "--task-timing-summary-file",
+        metavar="PATH",
+        help="append a Markdown summary of the run to PATH (as to $GITHUB_STEP_SUMMARY, "
+        "which gets one whenever it is set)",
+    )
     # Registered as strings: each also accepts a TOML number or boolean (see OptionValues).
     for name, help_text in (
         ("task_timing", "record every test (true/false)"),
@@ -75,6 +92,9 @@ def add_options(parser: pytest.Parser) -> None:
         ("task_timing_order", "none or slowest-first: run the longest recorded tests first"),
         ("task_timing_auto_factor", "timeout auto: times the longest recent run (default 5)"),
         ("task_timing_auto_floor", "timeout auto: the least limit in seconds (default 60)"),
+        ("task_timing_slowest", "the N slowest tests in the summary (default 5; 0 = all)"),
+        ("task_timing_slowest_min", "seconds under which a test is not listed (0.005)"),
+        ("task_timing_summary_file", "append a Markdown summary of the run to this file"),
     ):
         parser.addini(name, help_text, type="string", default=None)
     group.addoption(

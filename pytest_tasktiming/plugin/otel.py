@@ -9,13 +9,12 @@ collector that is down or slow costs the run nothing but its spans.
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from pytest_tasktiming._otel_env import export_by_env
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.plugin.options import OptionValues, parse_bool
 
@@ -23,12 +22,11 @@ if TYPE_CHECKING:
     import pytest
     from opentelemetry.sdk.trace.export import SpanExporter
 
+    from pytest_tasktiming.plugin.settings import Settings
     from pytest_tasktiming.records import TaskRow
 
 FLUSH_BUDGET = 2.0
 """Seconds the end of a session waits at most for the collector to take the last spans."""
-
-_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 hookimpl = pluggy.HookimplMarker("pytest")
 
@@ -41,19 +39,14 @@ def wanted(config: pytest.Config) -> tuple[bool, str]:
     """
     if config.getoption("task_timing_otel"):
         return True, "--task-timing-otel"
-    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
-        return False, "OTEL_SDK_DISABLED"
-    exporter = os.environ.get("OTEL_TRACES_EXPORTER")
-    if exporter:
-        return exporter.strip().lower() != "none", "OTEL_TRACES_EXPORTER"
-    for name in _ENDPOINTS:
-        if os.environ.get(name):
-            return True, name
+    on, variable = export_by_env()
+    if on is not None:
+        return on, variable
     ini = OptionValues(config).get("task_timing_otel", parse_bool, default=False)
     return ini, "task_timing_otel"
 
 
-def configure(config: pytest.Config, mode: str, *, writes_rows: bool) -> None:
+def configure(config: pytest.Config, settings: Settings, *, writes_rows: bool) -> None:
     """Register ``SpanPlugin`` when export is wanted, in the process that writes the rows.
 
     :raises pytest.UsageError: when the option or ini key asks for export and the SDK is
@@ -79,7 +72,7 @@ def configure(config: pytest.Config, mode: str, *, writes_rows: bool) -> None:
         raise pytest.UsageError(message) from None
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
-    plugin = SpanPlugin(exporter, mode=mode, source=source)
+    plugin = SpanPlugin(exporter, mode=settings.mode, source=source, timeout=settings.timeout)
     config.pluginmanager.register(plugin, "tasktiming-otel")
     config.add_cleanup(plugin.close)
 
@@ -87,10 +80,17 @@ def configure(config: pytest.Config, mode: str, *, writes_rows: bool) -> None:
 class SpanPlugin:
     """In pytest: a span per final test row, under one span for the session."""
 
-    def __init__(self, exporter: SpanExporter, *, mode: str, source: str) -> None:
+    def __init__(
+        self, exporter: SpanExporter, *, mode: str, source: str, timeout: float | None
+    ) -> None:
         from opentelemetry import trace
 
-        from pytest_tasktiming.integrations.otel import INSTRUMENTATION, new_provider, row_span
+        from pytest_tasktiming.integrations.otel import (
+            INSTRUMENTATION,
+            new_provider,
+            row_span,
+            shutdown_within,
+        )
         from pytest_tasktiming.plugin.workers import worker_id
 
         self.exporter = exporter
@@ -103,7 +103,10 @@ class SpanPlugin:
         self._context_of = trace.set_span_in_context
         self._worker_id = worker_id
         self._row_span = row_span
+        self._shutdown = shutdown_within
+        self.timeout = timeout  # the session's; a marker's comes with the test's payload
         self._report: Any = None  # the report being recorded: its node id and worker
+        self._failures: dict[str, tuple[str, str]] = {}  # node id: its first failure
         self._closed = False
 
     # Old-style wrappers: pluggy 1.0, the declared minimum, has no ``wrapper=True``.
@@ -117,6 +120,8 @@ class SpanPlugin:
 
     def _recording(self, report: pytest.TestReport) -> Generator[None, Any, None]:
         """Around the hooks in which the recorder writes a test's final row."""
+        if report.failed and report.nodeid not in self._failures:
+            self._failures[report.nodeid] = exception_of(report.longrepr)
         self._report = report
         try:
             yield
@@ -128,12 +133,19 @@ class SpanPlugin:
             return
         attributes = {}
         report = self._report
+        timeout, failure = self.timeout, None
         if report is not None:
             attributes["test.case.name"] = report.nodeid
             worker = self._worker_id(getattr(report, "node", None))
             if worker:
                 attributes["tasktiming.worker"] = worker
-        self._row_span(self.tracer, row, self.session, **attributes)
+            failure = self._failures.pop(report.nodeid, None)
+            payload = getattr(report, "task_timing", None)
+            if payload is not None and payload[-1] is not None:
+                timeout = payload[-1].get("timeout", timeout)
+        self._row_span(
+            self.tracer, row, self.session, timeout=timeout, exception=failure, **attributes
+        )
 
     def pytest_report_header(self) -> str:
         return f"tasktiming: OpenTelemetry spans on ({self.source})"
@@ -156,11 +168,25 @@ class SpanPlugin:
             return
         self._closed = True
         self._end_session()  # when pytest stopped before the session finished
-        closing = threading.Thread(
-            target=self.provider.shutdown, name="tasktiming-otel-close", daemon=True
-        )
-        closing.start()
-        closing.join(FLUSH_BUDGET)
+        self._shutdown(self.provider, FLUSH_BUDGET)
+
+
+def exception_of(longrepr: object) -> tuple[str, str]:
+    """``(type, message)`` of a failed report, from pytest's description of the failure.
+
+    pytest's one-line crash message leaves the type out of a bare ``assert``; the last
+    traceback entry's location line names it then. Plain text (a crashed worker) is the
+    message of an ``Exception``.
+    """
+    crash = getattr(longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(longrepr)
+    message = text.splitlines()[0] if text else ""
+    kind, colon, rest = message.partition(": ")
+    if colon and kind.replace(".", "").replace("_", "").isalnum() and not kind[0].isdigit():
+        return kind, rest
+    entries = getattr(getattr(longrepr, "reprtraceback", None), "reprentries", None) or [None]
+    location = getattr(entries[-1], "reprfileloc", None)
+    return getattr(location, "message", None) or "Exception", message
 
 
 class _Header:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -19,7 +20,15 @@ from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import summary as _summary
 from pytest_tasktiming.plugin.options import PATH_KEY
 from pytest_tasktiming.plugin.settings import Settings
-from pytest_tasktiming.plugin.workers import ROWS_KEY, stable_nodeid, stop_session, worker_id
+from pytest_tasktiming.plugin.summary import PHASES
+from pytest_tasktiming.plugin.terminal import own_line, warning_text
+from pytest_tasktiming.plugin.workers import (
+    ROWS_KEY,
+    START_KEY,
+    stable_nodeid,
+    stop_session,
+    worker_id,
+)
 from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, new_task_id
 from pytest_tasktiming.shared_writers import redirect
 from pytest_tasktiming.writer import AsyncBufferedWriter
@@ -39,21 +48,27 @@ Payload = tuple[int, int, int, str, "dict[str, Any] | None"]
 
 Durations in nanoseconds; ``start_wall`` on the runner's wall clock; ``extras`` None, or any
 of ``mode`` and ``task`` (a marker's), ``warned`` (the timeout whose threshold the test passed)
-and ``rows`` (of decorated code, from an xdist worker). See ``runner.Runner._payload``.
+and ``rows`` (of decorated code, from an xdist worker). See ``_runner.Runner._payload``.
 """
 
 
 class _Started:
-    """A test whose ``started`` row is written and whose final row is not, yet."""
+    """A test whose final row is not written yet; ``written``: its ``started`` row is.
 
-    __slots__ = ("mode", "mono_ns", "task", "task_id", "wall_ns")
+    A plain slotted class: a dataclass would cost every recording session's start-up.
+    """
 
-    def __init__(self, task_id: str, wall_ns: int, mono_ns: int, mode: str, task: str) -> None:
+    __slots__ = ("mode", "mono_ns", "task", "task_id", "wall_ns", "written")
+
+    def __init__(
+        self, task_id: str, wall_ns: int, mono_ns: int, mode: str, task: str, *, written: bool
+    ) -> None:
         self.task_id = task_id
         self.wall_ns = wall_ns
         self.mono_ns = mono_ns
         self.mode = mode
         self.task = task
+        self.written = written
 
 
 class Recorder:
@@ -70,8 +85,9 @@ class Recorder:
         )
         redirect(settings.path, self.writer)
         config.add_cleanup(self._close)
-        self.stats = _summary.SessionStats()
+        self.stats = _summary.SessionStats(settings.slowest, settings.slowest_min)
         self.write_error: str | None = None
+        self.outcome: _summary.Outcome | None = None
         self._pending: dict[str, _Started] = {}
         self._offsets: dict[str, int] = {}
         self._row_hook = config.hook.pytest_tasktiming_row
@@ -90,31 +106,66 @@ class Recorder:
         # Decided once, after conftest files (which may implement it) are loaded.
         self._row_hooked = len(self._row_hook.get_hookimpls()) > 1
 
-    def start(self, nodeid: str, mode: str, task: str, wall: int, mono: int) -> None:
-        """Write a test's ``started`` row; it began at ``wall`` (ns since the epoch), ``mono``."""
-        started = self._pending[nodeid] = _Started(new_task_id(), wall, mono, mode, task)
+    def start(
+        self, nodeid: str, mode: str, task: str, wall: int, mono: int, *, write: bool = True
+    ) -> None:
+        """Note a test's start at ``wall`` (ns since the epoch) and ``mono``; write its
+        ``started`` row now, or with ``write=False`` at ``write_start``."""
+        task_id = new_task_id()
+        self._pending[nodeid] = _Started(task_id, wall, mono, mode, task, written=write)
+        if write:
+            self._put((wall, mode, task_id, wall, None, None, task, STARTED))
+
+    def write_start(self, nodeid: str, own: tuple[str, str] | None) -> None:
+        """Write the ``started`` row held back by ``start``, with the marker's mode and task."""
+        started = self._pending.get(nodeid)
+        if started is not None and not started.written:
+            if own is not None:
+                started.mode, started.task = own
+            self._write_start(started)
+
+    def _write_start(self, started: _Started) -> None:
+        started.written = True
+        wall, mode, task = started.wall_ns, started.mode, started.task
         self._put((wall, mode, started.task_id, wall, None, None, task, STARTED))
 
-    def finish(self, nodeid: str, payload: Payload, worker: str = "") -> None:
-        """Write a test's final row from the runner's payload (see ``Payload``)."""
+    def finish(
+        self,
+        nodeid: str,
+        payload: Payload,
+        worker: str = "",
+        phases: Sequence[int] | None = None,
+    ) -> None:
+        """Write a test's final row from the runner's payload (see ``Payload``).
+
+        :param phases: the setup, call and teardown durations, for the slowest list.
+        """
         duration, span, start_wall, result, extras = payload
         started = self._pending.pop(nodeid, None)
         if started is None:  # no start seen (a plugin re-running the test): no started row
             now = clock.wall_ns()
             started = _Started(
-                new_task_id(), now - duration, 0, self.settings.mode, stable_nodeid(nodeid)
+                new_task_id(),
+                now - duration,
+                0,
+                self.settings.mode,
+                stable_nodeid(nodeid),
+                written=True,
             )
         mode, task = started.mode, started.task
         if extras is not None:
             mode, task = extras.get("mode", mode), extras.get("task", task)
-        self._finish(started, duration, span, result, mode=mode, task=task)
+        self._finish(started, duration, span, result, mode=mode, task=task, phases=phases)
         if worker:  # the worker's wall clock, moved onto ours by this test's start
             self._offsets[worker] = started.wall_ns - start_wall
         if extras is None:
             return
         timeout = extras.get("warned")
-        if timeout is not None and result != TIMEOUT:
-            self.stats.over_threshold.append((task, duration, timeout))
+        if timeout is not None:
+            for elapsed in extras.get("warnings", ()):  # a worker's, as the test ends
+                own_line(self.config, f"tasktiming: {warning_text(nodeid, elapsed, timeout)}")
+            if result != TIMEOUT:
+                self.stats.over_threshold.append((task, duration, timeout))
         if extras.get("rows"):
             self.relay(extras["rows"], worker)
 
@@ -145,18 +196,27 @@ class Recorder:
                     result,
                 )
             )
-            self.stats.rows += 1
 
     def _finish(
-        self, started: _Started, duration: int, span: int, result: str, *, mode: str, task: str
+        self,
+        started: _Started,
+        duration: int,
+        span: int,
+        result: str,
+        *,
+        mode: str,
+        task: str,
+        phases: Sequence[int] | None = None,
     ) -> None:
         """The final row: ``duration`` as pytest counts it, ``span`` from start to end."""
+        if not started.written:  # its worker died, or the test was stuck, before its setup ended
+            self._write_start(started)
         start, end = started.wall_ns, started.wall_ns + span
         # The row is produced as the test ends: its timestamp is its end time, which also
         # lets the writer reuse that text instead of reading the clock and formatting again.
         self._put((end, mode, started.task_id, start, end, duration, task, result))
         stats = self.stats
-        stats.add(task, result, duration)
+        stats.add(task, result, duration, phases)
         limit = self.settings.max_streak
         session = self._session
         if limit and stats.streak >= limit and session is not None and not session.shouldfail:
@@ -172,7 +232,6 @@ class Recorder:
 
             raw = self._row_hook(config=self.config, row=TaskRow.from_raw(raw)).to_raw()
         self.writer.put(raw)
-        self.stats.rows += 1
 
     @pytest.hookimpl(trylast=True)
     def pytest_tasktiming_row(self, row: TaskRow) -> TaskRow:
@@ -180,10 +239,45 @@ class Recorder:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
+        for started in self._pending.values():  # interrupted during its setup, under xdist
+            if not started.written:
+                self._write_start(started)
         try:
             self.writer.flush()
         except WriteFailedError as error:
             self.write_error = str(error)
+        self.outcome = outcome = self._outcome()
+        if self.settings.summary_files:
+            from pytest_tasktiming.plugin import step_summary
+
+            head = _summary.head(outcome.rows, self.settings.path, self.config.rootpath)
+            text = step_summary.markdown(self.stats, outcome, head)
+            errors = step_summary.append(self.settings.summary_files, text)
+            if errors:
+                problems = "; ".join([*filter(None, [self.write_error]), *errors])
+                self.outcome = replace(outcome, write_error=problems)
+
+    def _outcome(self) -> _summary.Outcome:
+        """The counts and history the summaries show, read once."""
+        candidates = self.stats.streak_candidates
+        # The file is read back only when a test failed or was skipped.
+        from pytest_tasktiming.plugin import streak_history as _history
+
+        history = _history.histories(self.settings.path, candidates) if candidates else {}
+        writer = self.writer
+        note = None
+        if writer.overflow_writes or writer.dropped_rows:
+            note = (
+                f"{writer.overflow_writes} rows written synchronously (queue full), "
+                f"{writer.dropped_rows} rows dropped"
+            )
+        return _summary.Outcome(
+            rows=writer.rows_written,
+            failing=_history.failing_streaks(history),
+            regressions=_history.regressions(history),
+            writer_note=note,
+            write_error=self.write_error,
+        )
 
     def _close(self) -> None:
         redirect(self.settings.path, None)
@@ -193,20 +287,8 @@ class Recorder:
             print(f"tasktiming: {error}", file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        candidates = self.stats.streak_candidates
-        failing: list[tuple[str, int]] = []
-        if candidates:  # the file is read back only when a test failed or was skipped
-            from pytest_tasktiming.plugin.streak_history import failing_streaks
-
-            failing = failing_streaks(self.settings.path, candidates)
-        _summary.write(
-            terminalreporter,
-            self.stats,
-            self.settings,
-            self.writer,
-            failing=failing,
-            write_error=self.write_error,
-        )
+        outcome = self.outcome or self._outcome()
+        _summary.write(terminalreporter, self.stats, self.settings, outcome)
 
 
 class ControllerHooks:
@@ -220,17 +302,32 @@ class ControllerHooks:
     def __init__(self, recorder: Recorder) -> None:
         self.recorder = recorder
         self.settings = recorder.settings
+        self.phases: dict[str, list[int]] = {}  # tests under way: setup and call so far
 
     def pytest_runtest_logstart(self, nodeid: str) -> None:
-        # A marker's mode and task are not known here: they arrive with the final report.
+        # A marker's mode and task are not known here: the started row waits for the setup
+        # report, which brings them.
         now, mono = clock.wall_ns(), clock.mono_ns()
-        self.recorder.start(nodeid, self.settings.mode, stable_nodeid(nodeid), now, mono)
+        mode, task = self.settings.mode, stable_nodeid(nodeid)
+        self.recorder.start(nodeid, mode, task, now, mono, write=False)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # The phase split comes from the reports xdist sends anyway: no extra bytes per test.
+        nodeid, when = report.nodeid, report.when
+        if when == "setup":
+            self.phases[nodeid] = [round(report.duration * 1e9), 0, 0]
+            self.recorder.write_start(nodeid, getattr(report, START_KEY, None))
+            return
+        phases = self.phases.get(nodeid)
+        index = PHASES.get(when)  # xdist's report of a crashed worker says "???"
+        if phases is not None and index is not None:
+            phases[index] += round(report.duration * 1e9)
         payload: Payload | None = getattr(report, "task_timing", None)
         if payload is not None:
-            self.recorder.finish(report.nodeid, payload, worker_id(getattr(report, "node", None)))
+            self.phases.pop(nodeid, None)
+            worker = worker_id(getattr(report, "node", None))
+            self.recorder.finish(nodeid, payload, worker, phases)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:

@@ -18,7 +18,9 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
 from pytest_tasktiming.plugin.settings import AUTO_LIMIT_KEY, MARKER, Settings
-from pytest_tasktiming.plugin.workers import WorkerRelay, stable_nodeid
+from pytest_tasktiming.plugin.summary import PHASES
+from pytest_tasktiming.plugin.terminal import LiveLine, warning_text
+from pytest_tasktiming.plugin.workers import START_KEY, WorkerRelay, stable_nodeid
 from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
 
@@ -33,7 +35,7 @@ class _Running:
     """The test this process runs now, and what happened to it so far."""
 
     __slots__ = (
-        "deadline", "duration", "finished", "item", "nodeid", "result", "settings",
+        "deadline", "finished", "item", "nodeid", "phases", "result", "settings",
         "start_mono", "start_wall", "task", "warnings",
     )  # fmt: skip
 
@@ -48,7 +50,7 @@ class _Running:
         self.deadline: Deadline | None = None
         self.start_wall = clock.wall_ns()
         self.start_mono = clock.mono_ns()
-        self.duration = 0
+        self.phases = [0, 0, 0]  # setup, call, teardown, in nanoseconds
 
     def record(self, report: pytest.TestReport) -> None:
         """Fold one phase's report into the test's outcome and duration, as pytest counts them.
@@ -56,8 +58,8 @@ class _Running:
         The duration adds up the phases as pytest measured them (on its own clock, captured
         at import like ours), so it agrees with ``--junitxml`` and ``--durations``.
         """
-        self.duration += round(report.duration * 1e9)
         when, outcome, result = report.when, report.outcome, self.result
+        self.phases[PHASES[when]] += round(report.duration * 1e9)
         if outcome == "failed":
             if result != "failed":
                 self.result = "failed" if when == "call" else "error"
@@ -95,6 +97,7 @@ class Runner:
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
         self._stderr = os.dup(2)
         config.add_cleanup(lambda: os.close(self._stderr))
+        self._live = LiveLine(config, self._stderr)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -159,43 +162,57 @@ class Runner:
         if running is None or running.finished:
             return
         # pytest's own reports share the item's location tuple: no node id string to build.
+        if self._live.open:
+            self._live.mend(report.nodeid)
         if report.location is not running.item.location and report.nodeid != running.nodeid:
             return
         running.record(report)
-        if report.when == "teardown":
+        if report.when == "setup":
+            if self.relay is not None and running.settings is not self.settings:
+                # The controller writes the started row on this report: give it the marker's.
+                setattr(report, START_KEY, (running.settings.mode, running.task))
+        elif report.when == "teardown":
             running.finished = True
             if running.deadline is not None:
                 _cancel(running.deadline)
             result = running.final_result()
             span = clock.mono_ns() - running.start_mono
             # A timed-out test's row shows its whole span: never shorter than its timeout.
-            duration = span if result == TIMEOUT else running.duration
+            duration = span if result == TIMEOUT else sum(running.phases)
             if running.warnings:
                 self._record_warnings(running)
             self._deliver(running, report, self._payload(running, result, duration, span))
 
     def _deliver(self, running: _Running, report: pytest.TestReport, payload: Payload) -> bool:
         """Hand a finished test to the recorder, or in an xdist worker attach it to ``report``
-        for the controller; True when the report carries it."""
-        if self.recorder is not None:
-            self.recorder.finish(running.nodeid, payload)
-            return False
-        report.task_timing = payload  # type: ignore[attr-defined]
-        return True
+        for the controller; True when the report carries it. A payload with extras (a
+        marker's limit, say) is attached here too, for the OpenTelemetry span."""
+        if self.recorder is None:
+            report.task_timing = payload  # type: ignore[attr-defined]
+            return True
+        if payload[-1] is not None:
+            report.task_timing = payload  # type: ignore[attr-defined]
+        self.recorder.finish(running.nodeid, payload, phases=running.phases)
+        return False
 
     def _payload(self, running: _Running, result: str, duration: int, span: int) -> Payload:
         """Plain data, and little of it: xdist serialises it into every test's last report.
 
-        Only a test with a mode or task of its own (a marker), past its warning threshold,
-        or with rows of decorated code to send has extras (a dict with ``mode`` and ``task``,
-        ``warned``: its timeout, ``rows``); a test without sends five scalars.
+        Only a test with settings of its own (a marker), past its warning threshold, or with
+        rows of decorated code to send has extras (a dict with ``mode``, ``task`` and
+        ``timeout`` when it differs from the session's; ``warned``: its timeout, and under
+        xdist ``warnings``; ``rows``); a test without sends five scalars.
         """
         settings, deadline = running.settings, running.deadline
         extras: dict[str, Any] = {}
         if settings is not self.settings:
             extras["mode"], extras["task"] = settings.mode, running.task
+            if settings.timeout != self.settings.timeout:
+                extras["timeout"] = settings.timeout
         if deadline is not None and deadline.warned:
             extras["warned"] = settings.timeout
+            if self.relay is not None:  # the controller's terminal shows them
+                extras["warnings"] = running.warnings
         if self.relay is not None:
             rows = self.relay.collector.take()
             if rows:
@@ -252,9 +269,9 @@ class Runner:
     def pytest_tasktiming_timeout_warning(
         self, item: pytest.Item, elapsed: float, timeout: float
     ) -> bool:
-        os.write(
-            self._stderr, f"\ntasktiming: {_warning_text(item.nodeid, elapsed, timeout)}\n".encode()
-        )
+        # An xdist worker's terminal is not seen: the controller shows them as the test ends.
+        if self.relay is None:
+            self._live.write(warning_text(item.nodeid, elapsed, timeout))
         return True
 
     def _record_warnings(self, running: _Running) -> None:
@@ -265,7 +282,7 @@ class Runner:
         item = running.item
         path, line, _ = item.location
         for elapsed in running.warnings:
-            message = TaskTimeoutWarning(_warning_text(item.nodeid, elapsed, timeout))
+            message = TaskTimeoutWarning(warning_text(item.nodeid, elapsed, timeout))
             self.config.hook.pytest_warning_recorded.call_historic(
                 kwargs={
                     "warning_message": warnings.WarningMessage(
@@ -276,12 +293,6 @@ class Runner:
                     "location": (path, line, item.name),
                 }
             )
-
-
-def _warning_text(nodeid: str, elapsed: float, timeout: float) -> str:
-    if elapsed >= timeout:
-        return f"{nodeid} ran past its {timeout:g}s timeout ({elapsed:.1f}s so far); not enforced"
-    return f"{nodeid} has run {elapsed:.1f}s, {elapsed / timeout:.0%} of its {timeout:g}s timeout"
 
 
 def _cancel(deadline: Deadline) -> None:

@@ -26,6 +26,9 @@ AUTO = "auto"
 DEFAULT_AUTO_FACTOR = 5.0
 DEFAULT_AUTO_FLOOR = 60.0
 ORDERS = ("none", "slowest-first")
+DEFAULT_SLOWEST = 5
+DEFAULT_SLOWEST_MIN = 0.005  # as pytest's --durations-min
+ENV_STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 T = TypeVar("T")
 
@@ -48,6 +51,9 @@ class Settings(NamedTuple):
 
     :param task: the row's task name; None means the test's node id.
     :param timeout: seconds, or None for no timeout.
+    :param slowest: tests listed in the summary's slowest list; 0 lists all.
+    :param summary_files: where the Markdown summary is appended (``$GITHUB_STEP_SUMMARY``,
+        ``--task-timing-summary-file``).
     """
 
     path: str
@@ -58,6 +64,9 @@ class Settings(NamedTuple):
     max_streak: int = 0
     task: str | None = None
     auto_timeout: AutoTimeout | None = None
+    slowest: int = DEFAULT_SLOWEST
+    slowest_min: float = DEFAULT_SLOWEST_MIN
+    summary_files: tuple[str, ...] = ()
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -78,6 +87,11 @@ class Settings(NamedTuple):
             ),
             enforce=False if no_enforce else values.get("task_timing_enforce", parse_bool, True),
             max_streak=values.get("task_timing_max_streak", _parse_count, default=0),
+            slowest=values.get("task_timing_slowest", _parse_count, default=DEFAULT_SLOWEST),
+            slowest_min=values.get(
+                "task_timing_slowest_min", _parse_min_seconds, default=DEFAULT_SLOWEST_MIN
+            ),
+            summary_files=_summary_files(config),
         )
 
     def for_marker(self, marker: pytest.Mark, nodeid: str) -> Settings:
@@ -116,6 +130,19 @@ def _resolve_file(config: pytest.Config) -> str:
     return str(config.rootpath / os.path.expanduser(ini or DEFAULT_FILE))
 
 
+def _summary_files(config: pytest.Config) -> tuple[str, ...]:
+    """``$GITHUB_STEP_SUMMARY``, then the option's file (command line, else ini), each once."""
+    files = [os.environ.get(ENV_STEP_SUMMARY) or None]
+    option = config.getoption("task_timing_summary_file", default=None)
+    if option:
+        files.append(str(config.invocation_params.dir / os.path.expanduser(option)))
+    else:
+        ini = ini_value(config, "task_timing_summary_file")
+        if ini is not None:
+            files.append(str(config.rootpath / os.path.expanduser(str(ini))))
+    return tuple(dict.fromkeys(os.path.abspath(f) for f in files if f))
+
+
 # --- parsers: each takes the value and its source, raises ValueError naming both ------------
 
 
@@ -138,10 +165,7 @@ def _auto_timeout(values: OptionValues) -> AutoTimeout:
 
 
 def _parse_factor(value: object, source: str) -> float:
-    try:
-        factor = float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        factor = math.nan
+    factor = _number(value)
     if not 1 <= factor < math.inf:
         raise ValueError(
             f"invalid auto-timeout factor {value!r} from {source}: expected a number >= 1, e.g. 5"
@@ -159,17 +183,31 @@ def _parse_order(value: object, source: str) -> str:
     raise ValueError(f"invalid order {value!r} from {source}: expected {' or '.join(ORDERS)}")
 
 
-def _parse_ratio(value: object, source: str) -> float:
+def _number(value: object) -> float:
+    """``value`` as a float; NaN (which fails every range check) when it is not a number."""
     try:
-        ratio = float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
+        return float(value) if not isinstance(value, bool) else math.nan  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        ratio = math.nan
+        return math.nan
+
+
+def _parse_ratio(value: object, source: str) -> float:
+    ratio = _number(value)
     if not 0 < ratio <= 1:
         raise ValueError(
             f"invalid warning threshold {value!r} from {source}: "
             "expected a ratio of the timeout > 0 and <= 1, e.g. 0.8"
         )
     return ratio
+
+
+def _parse_min_seconds(value: object, source: str) -> float:
+    seconds = _number(value)
+    if not 0 <= seconds < math.inf:
+        raise ValueError(
+            f"invalid minimum duration {value!r} from {source}: expected seconds >= 0, e.g. 0.005"
+        )
+    return seconds
 
 
 def _parse_count(value: object, source: str) -> int:

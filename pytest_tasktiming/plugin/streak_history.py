@@ -1,4 +1,4 @@
-"""Failure streaks from the file's history: the tests whose last runs all failed."""
+"""What the file's history says of this session's failures: streaks and regressions."""
 
 from __future__ import annotations
 
@@ -7,20 +7,27 @@ from collections.abc import Set
 
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.plugin.workers import stable_nodeid
-from pytest_tasktiming.records import END_TIME, RESULT, STARTED, TASK, TASK_ID, RowReader
+from pytest_tasktiming.records import (
+    END_TIME,
+    FAILING,
+    RESULT,
+    SKIPPED,
+    STARTED,
+    TASK,
+    TASK_ID,
+    RowReader,
+)
 from pytest_tasktiming.streaks import trailing_failures
 
 MIN_RUNS = 3
 
 
-def failing_streaks(
-    path: str | os.PathLike[str], tasks: Set[str], min_runs: int = MIN_RUNS
-) -> list[tuple[str, int]]:
-    """``(task, failed runs)`` of the ``tasks`` whose last ``min_runs`` or more runs failed.
+def histories(path: str | os.PathLike[str], tasks: Set[str]) -> dict[str, list[str]]:
+    """The recorded results of each of ``tasks``, oldest first.
 
-    Runs are final rows, one per task id, in time order; ``skipped`` runs neither extend nor
-    end a streak. The ``@group`` suffix of ``--dist loadgroup`` is ignored, so a test keeps
-    its history whichever way it was distributed. Bad lines are skipped: this is advice.
+    Runs are final rows, one per task id, ordered by end time. The ``@group`` suffix of
+    ``--dist loadgroup`` is ignored, so a test keeps its history whichever way it was
+    distributed. Bad lines are skipped, and an unreadable file gives none: this is advice.
     """
     runs: dict[str, dict[str, tuple[str, str]]] = {}
     try:
@@ -32,9 +39,29 @@ def failing_streaks(
             if task in tasks:
                 runs.setdefault(task, {})[fields[TASK_ID]] = (fields[END_TIME], result)
     except (OSError, FormatError):
-        return []
-    streaks = [(task, trailing_failures(_in_time_order(by_id))) for task, by_id in runs.items()]
+        return {}
+    return {task: _in_time_order(by_id) for task, by_id in runs.items()}
+
+
+def failing_streaks(
+    results: dict[str, list[str]], min_runs: int = MIN_RUNS
+) -> list[tuple[str, int]]:
+    """``(task, failed runs)`` of the tasks whose last ``min_runs`` or more runs failed.
+
+    ``skipped`` runs neither extend nor end a streak (``streaks.streak_after``).
+    """
+    streaks = [(task, trailing_failures(history)) for task, history in results.items()]
     return sorted((item for item in streaks if item[1] >= min_runs), key=lambda x: (-x[1], x[0]))
+
+
+def regressions(results: dict[str, list[str]]) -> list[str]:
+    """The tasks whose last run failed right after a success (skips aside), by name."""
+    found = []
+    for task, history in results.items():
+        ran = [result for result in history if result != SKIPPED]
+        if len(ran) >= 2 and ran[-1] in FAILING and ran[-2] not in FAILING:
+            found.append(task)
+    return sorted(found)
 
 
 def _in_time_order(runs: dict[str, tuple[str, str]]) -> list[str]:

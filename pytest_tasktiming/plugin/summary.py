@@ -5,34 +5,50 @@ from __future__ import annotations
 import heapq
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import pytest
 
+from pytest_tasktiming._durations import human_duration
 from pytest_tasktiming.records import FAILING, SKIPPED, TIMEOUT
 from pytest_tasktiming.streaks import streak_after
 
 if TYPE_CHECKING:
     from pytest_tasktiming.plugin.settings import Settings
-    from pytest_tasktiming.writer import AsyncBufferedWriter
 
-SLOWEST = 5
-_SHOWN_NS = 5_000_000  # like --durations, tests under 5 ms are not worth a line
+PHASES = {"setup": 0, "call": 1, "teardown": 2}
+"""Where each phase's duration goes in a test's split (``Slow.phases``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Slow:
+    """A test of the slowest list: nanoseconds in all and per phase (empty when not seen)."""
+
+    duration: int
+    task: str
+    phases: tuple[int, ...]
 
 
 class SessionStats:
-    """What the summary needs, tallied per final row in constant time."""
+    """What the summary needs, tallied per final row in constant time.
+
+    :param slowest: how many of the slowest tests to keep (0: every one over ``slowest_min``).
+    :param slowest_min: seconds under which a test is not kept.
+    """
 
     __slots__ = (
-        "over_threshold", "results", "rows", "slowest", "streak", "streak_candidates",
-        "streak_from", "timeouts",
+        "hidden", "keep", "min_ns", "over_threshold", "results", "slowest", "streak",
+        "streak_candidates", "streak_from", "timeouts",
     )  # fmt: skip
 
-    def __init__(self) -> None:
-        self.rows = 0
+    def __init__(self, slowest: int, slowest_min: float) -> None:
         self.results: Counter[str] = Counter()
-        self.slowest: list[tuple[int, str]] = []  # a min-heap of the SLOWEST largest
+        self.keep = slowest
+        self.min_ns = round(slowest_min * 1e9)
+        self.hidden = 0  # tests under min_ns
+        self.slowest: list[tuple[int, str, tuple[int, ...]]] = []  # a min-heap
         self.over_threshold: list[tuple[str, int, float]] = []
         self.timeouts: list[tuple[str, int]] = []
         # The tests whose history may end in a failure streak: those that failed now, or were
@@ -41,8 +57,8 @@ class SessionStats:
         self.streak = 0  # consecutive failing tests, this session, up to now
         self.streak_from = ""  # the test that began the streak
 
-    def add(self, task: str, result: str, duration: int) -> None:
-        """Count one test's final row."""
+    def add(self, task: str, result: str, duration: int, phases: Sequence[int] | None) -> None:
+        """Count one test's final row; ``phases`` are its setup, call and teardown times."""
         self.results[result] += 1
         streak = streak_after(self.streak, result)
         if streak > self.streak == 0:
@@ -50,64 +66,108 @@ class SessionStats:
         self.streak = streak
         if result in FAILING or result == SKIPPED:
             self.streak_candidates.add(task)
-        if len(self.slowest) < SLOWEST:
-            heapq.heappush(self.slowest, (duration, task))
-        elif duration > self.slowest[0][0]:
-            heapq.heapreplace(self.slowest, (duration, task))
         if result == TIMEOUT:
             self.timeouts.append((task, duration))
+        if duration < self.min_ns:
+            self.hidden += 1
+            return
+        slowest = self.slowest
+        if len(slowest) < self.keep or not self.keep:
+            heapq.heappush(slowest, (duration, task, _split(phases)))
+        elif duration > slowest[0][0]:
+            heapq.heapreplace(slowest, (duration, task, _split(phases)))
+
+    def slowest_first(self) -> list[Slow]:
+        """The slowest tests kept, slowest first."""
+        return [Slow(*entry) for entry in sorted(self.slowest, reverse=True)]
+
+
+def _split(phases: Sequence[int] | None) -> tuple[int, ...]:
+    return () if phases is None else tuple(phases)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How the session's recording ended, beside the tallies."""
+
+    rows: int
+    """Rows the session's writer appended: the tests' and those of timed code inside them."""
+    failing: list[tuple[str, int]]
+    """``(test, runs)`` that failed each of their last 3 or more recorded runs."""
+    regressions: list[str]
+    """Tests that failed now after a success in their previous recorded run."""
+    writer_note: str | None
+    """Rows written synchronously or dropped, if any were."""
+    write_error: str | None
+    """Why the file is missing rows, if it is."""
+
+
+def head(rows: int, path: str, invocation_dir: os.PathLike[str]) -> str:
+    """``16 rows appended to task_timing.tsv``; never names a file that does not exist."""
+    if not rows and not os.path.exists(path):
+        return "no rows written (no test ran)"
+    return f"{rows} row{'s' * (rows != 1)} appended to {_shown(path, invocation_dir)}"
 
 
 def write(
-    terminal: pytest.TerminalReporter,
-    stats: SessionStats,
-    settings: Settings,
-    writer: AsyncBufferedWriter,
-    *,
-    failing: list[tuple[str, int]],
-    write_error: str | None,
+    terminal: pytest.TerminalReporter, stats: SessionStats, settings: Settings, outcome: Outcome
 ) -> None:
-    """Write the summary: one line with ``-q``, nothing with ``-qq``.
-
-    :param failing: ``(test, runs)`` that failed each of their last recorded runs.
-    :param write_error: why the file is missing rows, if it is.
-    """
+    """Write the summary: one line with ``-q``, nothing with ``-qq``."""
     verbosity = terminal.verbosity
     if verbosity < -1:
         return
-    path = _shown(settings.path, terminal.config.invocation_params.dir)
-    head = f"{stats.rows} rows -> {path}"
+    first = head(outcome.rows, settings.path, terminal.config.invocation_params.dir)
     if verbosity < 0:
         extra = f", {len(stats.timeouts)} timed out" if stats.timeouts else ""
-        terminal.write_line(f"task timing: {head}{extra}")
+        terminal.write_line(f"task timing: {first}{extra}")
         return
     terminal.write_sep("-", "task timing")
     line = terminal.write_line
-    line(head)
-    slowest = [(ns, task) for ns, task in sorted(stats.slowest, reverse=True) if ns >= _SHOWN_NS]
-    _listing(line, "slowest tests:", [f"{_secs(ns)} {task}" for ns, task in slowest])
-    threshold = settings.warning_threshold
-    _listing(
-        line,
-        f"over {threshold:.0%} of their timeout:",
-        [f"{_secs(ns)} of {limit:g}s {task}" for task, ns, limit in stats.over_threshold],
-    )
-    _listing(line, "timed out:", [f"{_secs(ns)} {task}" for task, ns in stats.timeouts])
+    line(f"{first} (tests and timed code)" if outcome.rows else first)
+    slowest = stats.slowest_first()
+    if slowest:
+        line(f"slowest {len(slowest)} test{'s' * (len(slowest) != 1)}:")
+        for text in slowest_table(slowest).splitlines():
+            line(f"  {text}")
+    if stats.hidden and len(slowest) < stats.keep:
+        line(
+            f"({stats.hidden} faster than {human_duration(stats.min_ns / 1e9)} not listed: "
+            "--task-timing-slowest-min 0 lists them)"
+        )
+    near = [
+        f"{human(ns)} of {human_duration(limit)} {task}" for task, ns, limit in stats.over_threshold
+    ]
+    _listing(line, f"over {settings.warning_threshold:.0%} of their timeout:", near)
+    _listing(line, "timed out:", [f"{human(ns)} {task}" for task, ns in stats.timeouts])
     if stats.streak:
         count = stats.streak
         line(f"current failure streak: {count} test{'s' * (count != 1)}, from {stats.streak_from}")
+    _listing(line, "failing again after passing last time:", outcome.regressions)
     _listing(
         line,
         "failed in each of their last 3+ recorded runs:",
-        [f"{runs} runs {task}" for task, runs in failing],
+        [f"{runs} runs {task}" for task, runs in outcome.failing],
     )
-    if writer.overflow_writes or writer.dropped_rows:
-        line(
-            f"writer: {writer.overflow_writes} rows written synchronously (queue full), "
-            f"{writer.dropped_rows} rows dropped"
-        )
-    if write_error:
-        terminal.write_line(f"task timing: {write_error}", red=True)
+    if outcome.writer_note:
+        line(f"writer: {outcome.writer_note}")
+    if outcome.write_error:
+        terminal.write_line(f"task timing: {outcome.write_error}", red=True)
+
+
+def slowest_table(slowest: list[Slow], fmt: str = "table") -> str:
+    """The slowest tests as a table (``tabular.render``): test, total, setup, call, teardown."""
+    from pytest_tasktiming.reports.tabular import Column, Value, render
+
+    columns = [Column("test", "test")] + [
+        Column(name, name, "seconds") for name in ("total", *PHASES)
+    ]
+    records: list[dict[str, Value]] = []
+    for slow in slowest:
+        record: dict[str, Value] = {"test": slow.task, "total": slow.duration / 1e9}
+        if slow.phases:
+            record.update(zip(PHASES, (ns / 1e9 for ns in slow.phases), strict=True))
+        records.append(record)
+    return render(columns, records, fmt)
 
 
 def _listing(line: Callable[[str], None], title: str, entries: list[str]) -> None:
@@ -117,8 +177,9 @@ def _listing(line: Callable[[str], None], title: str, entries: list[str]) -> Non
             line(f"  {entry}")
 
 
-def _secs(ns: int) -> str:
-    return f"{ns / 1e9:.2f}s"
+def human(ns: int) -> str:
+    """Nanoseconds as a person reads them (``human_duration``)."""
+    return human_duration(ns / 1e9)
 
 
 def _shown(path: str, invocation_dir: os.PathLike[str]) -> str:

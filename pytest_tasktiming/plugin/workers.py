@@ -17,6 +17,9 @@ from pytest_tasktiming.records import RawRow
 from pytest_tasktiming.shared_writers import redirect
 
 ROWS_KEY = "tasktiming_rows"
+"""``workeroutput`` key: rows of decorated code produced after the worker's last report."""
+START_KEY = "task_timing_start"
+"""Attribute of a setup report: ``(mode, task)`` of a test with a marker of its own."""
 
 
 def stop_session(session: pytest.Session, reason: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 from pytest_tasktiming.exceptions import FormatError
@@ -18,6 +18,9 @@ from pytest_tasktiming.records.fields import (
 )
 from pytest_tasktiming.records.row import TaskRow
 from pytest_tasktiming.records.times import parse_named_time
+
+PROGRESS_EVERY = 1 << 16
+"""Lines between two calls of a reader's ``on_progress``."""
 
 
 def parse_fields(fields: list[str]) -> TaskRow:
@@ -62,12 +65,20 @@ class RowReader:
     A last line without its newline is a torn write (a writer killed mid-line): it is not
     yielded, and its line number is kept in ``torn_line``. Any other bad line raises
     ``FormatError`` with its line number, or with ``strict=False`` is skipped and kept in
-    ``errors`` (what ``tasktiming validate`` lists).
+    ``errors`` (what ``tasktiming validate`` lists). ``on_progress`` is called with the line
+    number every ``PROGRESS_EVERY`` lines (a progress bar), at no cost when None.
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, strict: bool = True) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        strict: bool = True,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
         self.path = os.fspath(path)
         self.strict = strict
+        self.on_progress = on_progress
         self.torn_line: int | None = None
         self.errors: list[FormatError] = []
 
@@ -92,7 +103,10 @@ class RowReader:
                     raise FormatError(self.path, 1, "file is empty: expected the header line")
                 if not is_header(first[:-1] if first.endswith(b"\n") else first):
                     raise FormatError(self.path, 1, f"expected the header {HEADER.rstrip()!r}")
-                for lineno, data in enumerate(stream, 2):
+                lines: Iterator[tuple[int, bytes]] = enumerate(stream, 2)
+                if self.on_progress is not None:
+                    lines = _reporting(lines, self.on_progress)
+                for lineno, data in lines:
                     if not data.endswith(b"\n"):
                         self.torn_line = lineno
                         return
@@ -115,6 +129,15 @@ class RowReader:
         if self.strict:
             raise error
         self.errors.append(error)
+
+
+def _reporting(
+    lines: Iterator[tuple[int, bytes]], on_progress: Callable[[int], None]
+) -> Iterator[tuple[int, bytes]]:
+    for item in lines:
+        if item[0] % PROGRESS_EVERY == 0:
+            on_progress(item[0])
+        yield item
 
 
 def split_line(line: bytes) -> list[str]:
@@ -162,9 +185,14 @@ def _damaged(path: str) -> tuple[type[Exception], ...]:
     return (EOFError, zlib.error, gzip.BadGzipFile)
 
 
-def read_rows(path: str | os.PathLike[str], *, strict: bool = True) -> RowReader:
+def read_rows(
+    path: str | os.PathLike[str],
+    *,
+    strict: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> RowReader:
     """Iterate the rows of ``path`` as ``TaskRow``s; see ``RowReader`` for torn lines and errors."""
-    return RowReader(path, strict=strict)
+    return RowReader(path, strict=strict, on_progress=on_progress)
 
 
 def fold(rows: Iterable[TaskRow]) -> dict[str, TaskRow]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from pytest_tasktiming._timing import clock
@@ -57,7 +58,13 @@ class Overrun:
         return asdict(self)
 
 
-def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) -> list[Overrun]:
+def find_overruns(
+    path: str,
+    *,
+    limit: float | None,
+    now_ns: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[Overrun]:
     """Tasks whose final row says ``timeout`` or whose duration exceeds ``limit`` seconds.
 
     Rows fold by task id as everywhere (the last final row wins), and a task that started but
@@ -68,7 +75,7 @@ def find_overruns(path: str, *, limit: float | None, now_ns: int | None = None) 
     """
     found: dict[str, Overrun] = {}
     unfinished: dict[str, tuple[int, list[str], float]] = {}
-    for lineno, fields in RowReader(path).iter_fields():
+    for lineno, fields in RowReader(path, on_progress=on_progress).iter_fields():
         task_id = fields[TASK_ID]
         try:
             start = parse_named_time(fields[START_TIME], "start_time").timestamp()

@@ -1,12 +1,16 @@
-"""A progress bar on stderr while the report reads a large file, for people watching a terminal.
+"""A progress bar on stderr while a command reads a large file, for people watching a terminal.
 
-Nothing is drawn when stderr is not a terminal (CI logs, pipes) or the file reads in about a
-second anyway.
+Every command that reads a whole file (report, html, merge, compact, validate, check, status,
+todo, stop) draws the same bar through ``progress``. Nothing is drawn when stderr is not a
+terminal (CI logs, pipes) or the files read in about a second anyway.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
+from collections.abc import Iterator, Sequence
 from typing import TextIO
 
 LARGE = 32 * 1024 * 1024
@@ -38,16 +42,36 @@ class ProgressBar:
         self.stream.flush()
 
 
-def progress_bar(path: str, stream: TextIO) -> ProgressBar | None:
-    """A bar for reading ``path`` when ``stream`` is a terminal and the file is large."""
+@contextlib.contextmanager
+def progress(
+    paths: str | Sequence[str], stream: TextIO | None = None
+) -> Iterator[ProgressBar | None]:
+    """The bar (see ``progress_bar``) for reading ``paths``, on stderr, erased at the end.
+
+    It is the ``on_progress`` callback of the readers: pass it on, None included.
+    """
+    bar = progress_bar(paths, sys.stderr if stream is None else stream)
+    try:
+        yield bar
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def progress_bar(paths: str | Sequence[str], stream: TextIO) -> ProgressBar | None:
+    """A bar for reading ``paths`` (their lines added up) when ``stream`` is a terminal and
+    they are large."""
     if not stream.isatty():
         return None
+    files = [paths] if isinstance(paths, str) else list(paths)
     try:
-        if os.stat(path).st_size < LARGE:
+        if sum(os.stat(path).st_size for path in files) < LARGE:
             return None
-        return ProgressBar(stream, estimate_lines(path))
-    except Exception:  # a bad file gets no bar; the report itself says what is wrong with it
+        estimates = [estimate_lines(path) for path in files]
+    except Exception:  # a bad file gets no bar; the command itself says what is wrong with it
         return None
+    total = None if None in estimates else sum(filter(None, estimates))
+    return ProgressBar(stream, total)
 
 
 def estimate_lines(path: str) -> int | None:

@@ -10,10 +10,11 @@ at the end. Memory is then bounded by the number of groups and the runs of the l
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import IO
 
@@ -28,6 +29,7 @@ from pytest_tasktiming.records import (
     START_TIME,
     STARTED,
     SUCCEEDED,
+    TASK,
     TASK_ID,
     UTC,
     RowReader,
@@ -38,12 +40,12 @@ from pytest_tasktiming.reports.tabular import Column, Value
 from pytest_tasktiming.reports.trends import TREND, is_flaky, sparkline
 from pytest_tasktiming.streaks import streak_after
 
-GROUPINGS = ("task", "mode", "run")
+GROUPINGS = ("task", "mode", "run", "day", "week")
+PERIODS = ("day", "week")
+"""Groupings by when a task started (UTC, the file's zone), listed in time order."""
 
 SPILL_AT = 1 << 20
 """Durations held in memory (8 MiB) before they are written to the temporary file."""
-
-PROGRESS_EVERY = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,25 +175,24 @@ def summarize(
     filters: Filters = Filters(),
     on_progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """Statistics per task (or per mode, or per run), largest total first.
+    """Statistics per task (or mode, run, day or week), largest total first; days and
+    weeks in time order.
 
-    :param on_progress: called with the line number every ``PROGRESS_EVERY`` lines.
+    :param on_progress: called with the line number now and then (``RowReader``).
     :raises FormatError: for the first bad line, with its number.
     :raises OSError: when the file cannot be read.
     """
     if by not in GROUPINGS:
         raise ValueError(f"unknown grouping {by!r}: expected one of {', '.join(GROUPINGS)}")
-    reader = RowReader(path)
-    rows: Iterator[tuple[int, list[str]]] = reader.iter_fields()
-    if on_progress is not None:
-        rows = _reporting(rows, on_progress)
+    reader = RowReader(path, on_progress=on_progress)
+    rows = reader.iter_fields()
     groups: dict[str, _Group] = {}
     held = 0
     second = "-"  # the last start_time's date and second that parsed, with the dot
     since, until, mode, result = filters.since, filters.until, filters.mode, filters.result
     filtering = any(value is not None for value in (since, until, mode, result))
-    by_run = by == "run"
-    key_column = 1 if by == "mode" else 6
+    by_run, by_day, by_week = by == "run", by == "day", by == "week"
+    key_column = MODE if by == "mode" else TASK
     with _Spill() as spill:
         for lineno, fields in rows:
             outcome = fields[RESULT]
@@ -219,7 +220,14 @@ def summarize(
                 or (until is not None and start >= until)
             ):
                 continue
-            key = run_of(fields[TASK_ID]) if by_run else fields[key_column]
+            if by_run:
+                key = run_of(fields[TASK_ID])
+            elif by_day:
+                key = start[:10]
+            elif by_week:
+                key = iso_week(start[:10])
+            else:
+                key = fields[key_column]
             group = groups.get(key)
             if group is None:
                 group = groups[key] = _Group()
@@ -234,8 +242,15 @@ def summarize(
                 spill.save(groups)
                 held = 0
         stats = [_stats(key, group, spill) for key, group in groups.items()]
-    stats.sort(key=lambda s: (-s.total, s.key))
+    stats.sort(key=(lambda s: s.key) if by in PERIODS else (lambda s: (-s.total, s.key)))
     return Summary(stats, reader.torn_line)
+
+
+@functools.cache
+def iso_week(day: str) -> str:
+    """The ISO week of a date (``2026-11-24`` is in ``2026-W48``), as Timewarrior shows it."""
+    year, week, _ = _dt.date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def _checked_time(path: str, lineno: int, text: str) -> str:
@@ -247,15 +262,6 @@ def _checked_time(path: str, lineno: int, text: str) -> str:
     if len(text) == 32 and text[10] == "T" and text[19] == ".":
         return text  # already canonical
     return _canonical(moment)
-
-
-def _reporting(
-    rows: Iterator[tuple[int, list[str]]], on_progress: Callable[[int], None]
-) -> Iterator[tuple[int, list[str]]]:
-    for item in rows:
-        if item[0] % PROGRESS_EVERY == 0:
-            on_progress(item[0])
-        yield item
 
 
 class _Spill:

@@ -1,8 +1,9 @@
 """Render records (one dict per line) as an aligned table, JSON, CSV or Markdown.
 
 The report and the check print the same kind of data in the same four formats; this is the one
-place that knows how each format looks. Seconds are shown with 3 decimals to people (table,
-Markdown) and with the file's 6 decimals to programs (JSON, CSV).
+place that knows how each format looks. Seconds are shown to people (table, Markdown) in the
+unit that reads best (``human_duration``: ``12.3 ms``, ``4.21 s``) and to programs (JSON,
+CSV) as numbers of seconds with the file's 6 decimals.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pytest_tasktiming._durations import human_duration
 from pytest_tasktiming.records import escape
 
 FORMATS = ("table", "json", "csv", "markdown")
 
-Kind = Literal["text", "int", "seconds"]
-Value = str | int | float | None
+Kind = Literal["text", "int", "seconds", "bool"]
+Value = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,11 @@ class Column:
     key: str
     heading: str
     kind: Kind = "text"
+
+    @property
+    def numeric(self) -> bool:
+        """Numbers are aligned right, as in pytest's and every spreadsheet's tables."""
+        return self.kind in ("int", "seconds")
 
 
 def render(columns: Sequence[Column], records: Sequence[Mapping[str, Value]], fmt: str) -> str:
@@ -45,8 +52,10 @@ def render(columns: Sequence[Column], records: Sequence[Mapping[str, Value]], fm
 def _for_people(column: Column, value: Value) -> str:
     if value is None:
         return "-"
-    if column.kind == "seconds":
-        return f"{value:.3f}"
+    if column.kind == "bool":
+        return "x" if value else ""  # a ticked box
+    if column.kind == "seconds" and isinstance(value, int | float):
+        return human_duration(value)
     if column.kind == "int":
         return str(value)
     return escape(str(value))  # a tab or newline in a task name must not break the line
@@ -67,7 +76,7 @@ def _table(columns: Sequence[Column], records: Sequence[Mapping[str, Value]]) ->
     lines = []
     for row in [[c.heading for c in ordered], *cells]:
         parts = [
-            cell.ljust(width) if column.kind == "text" else cell.rjust(width)
+            cell.rjust(width) if column.numeric else cell.ljust(width)
             for column, cell, width in zip(ordered, row, widths, strict=True)
         ]
         lines.append("  ".join(parts).rstrip())
@@ -80,7 +89,7 @@ def _markdown(columns: Sequence[Column], records: Sequence[Mapping[str, Value]])
 
     lines = [
         "| " + " | ".join(c.heading for c in columns) + " |",
-        "|" + "|".join(":---" if c.kind == "text" else "---:" for c in columns) + "|",
+        "|" + "|".join("---:" if c.numeric else ":---" for c in columns) + "|",
     ]
     lines += [
         "| " + " | ".join(cell(c, record.get(c.key)) for c in columns) + " |" for record in records
@@ -103,6 +112,8 @@ def _csv(columns: Sequence[Column], records: Sequence[Mapping[str, Value]]) -> s
 def _csv_value(column: Column, value: Value) -> Value:
     if column.kind == "seconds" and isinstance(value, float):
         return f"{value:.6f}"
+    if column.kind == "bool":
+        return "true" if value else "false"  # as JSON writes it, not Python's True
     return value
 
 

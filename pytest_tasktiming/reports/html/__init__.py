@@ -12,7 +12,7 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 
@@ -95,6 +95,7 @@ def render_report(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     threshold: float = DEFAULT_THRESHOLD,
+    on_progress: Callable[[int], None] | None = None,
 ) -> str:
     """The self-contained report page for a file (or rows already read).
 
@@ -104,7 +105,7 @@ def render_report(
     skipped = 0
     if isinstance(rows_or_path, str | os.PathLike):
         source = os.fspath(rows_or_path)
-        reader = read_rows(source, strict=False)
+        reader = read_rows(source, strict=False, on_progress=on_progress)
         rows = list(reader)
         skipped = len(reader.errors) + (reader.torn_line is not None)
     else:
@@ -128,13 +129,17 @@ def write_html_report(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     threshold: float = DEFAULT_THRESHOLD,
+    on_progress: Callable[[int], None] | None = None,
 ) -> Path:
     """Write the report for a file (or rows) to ``out_path``; return the path written.
 
     :param timeout: seconds taken as a task's timeout when the file does not show it.
     :param threshold: fraction of the timeout from which a task counts as a warning.
+    :param on_progress: called now and then with the lines read (``RowReader``).
     """
-    page = render_report(rows_or_path, timeout=timeout, threshold=threshold)
+    page = render_report(
+        rows_or_path, timeout=timeout, threshold=threshold, on_progress=on_progress
+    )
     out = Path(out_path)
     partial = out.with_name(out.name + ".part")
     partial.write_text(page, encoding="utf-8")

@@ -153,13 +153,30 @@
 
   // --- formatting ------------------------------------------------------------------------
 
+  // The text of human_duration in _durations.py, step by step (a test compares the two):
+  // three significant digits in the unit that reads best, rounded half-up on microseconds.
+  const UNITS = [[1, "µs", 1000], [1e3, "ms", 1000], [1e6, "s", 60], [6e7, "min", 60], [3.6e9, "h", Infinity]];
   function fmtSeconds(s) {
     if (s === null || s === undefined) return "";
-    if (s < 1e-3) return (s * 1e6).toFixed(0) + " µs";
-    if (s < 1) return (s * 1e3).toFixed(1) + " ms";
-    if (s < 120) return s.toFixed(2) + " s";
-    if (s < 7200) return (s / 60).toFixed(1) + " min";
-    return (s / 3600).toFixed(2) + " h";
+    const micros = s > 0 && s < Infinity ? Math.floor(s * 1e6 + 0.5) : 0;
+    for (const [size, unit, limit] of UNITS) {
+      let decimals = 0, scaled = micros;
+      if (size > 1) {
+        decimals = Math.max(0, 3 - String(Math.floor(micros / size)).length);
+        scaled = Math.floor((2 * micros * 10 ** decimals + size) / (2 * size));
+        if (decimals && scaled >= 1000) {
+          decimals -= 1;
+          scaled = Math.floor((2 * micros * 10 ** decimals + size) / (2 * size));
+        }
+      }
+      if (scaled < limit * 10 ** decimals) {
+        const factor = 10 ** decimals;
+        const whole = Math.floor(scaled / factor);
+        const part = String(scaled % factor).padStart(decimals, "0");
+        return (decimals ? whole + "." + part : String(whole)) + " " + unit;
+      }
+    }
+    return "";
   }
 
   function fmtTick(s) {
@@ -239,7 +256,7 @@
   }
 
   function nameCell(task) {
-    const td = el("td", task.name);
+    const td = el("td", task.name, "name");
     td.title = task.name;
     return td;
   }
@@ -544,8 +561,8 @@
     return lo;
   }
 
-  function niceStep(span) {
-    const raw = span / 8;
+  function niceStep(span, width) {
+    const raw = span / Math.max(2, Math.floor(width / 110)); // a label every 110 px at most
     const steps = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 15000, 30000, 60000,
       120000, 300000, 600000, 900000, 1800000, 3600000, 7200000, 21600000, 43200000, 86400000];
     for (const step of steps) if (step >= raw) return step;
@@ -553,7 +570,7 @@
   }
 
   function drawAxis(ctx, from, to, width, height) {
-    const step = niceStep(to - from);
+    const step = niceStep(to - from, width);
     const origin = layout.origin[0];
     ctx.font = "11px system-ui, sans-serif";
     ctx.fillStyle = "#5f6b76";
@@ -700,7 +717,7 @@
       const t = state.rows[i];
       const tr = document.createElement("tr");
       tr.append(el("td", fmtTime(t.start), "num"), nameCell(t), el("td", t.mode), resultCell(t),
-        el("td", t.result === "started" ? "" : seconds(t).toFixed(6), "num"),
+        el("td", t.result === "started" ? "" : fmtSeconds(seconds(t)), "num"),
         el("td", t.lane + 1, "num"), el("td", t.id));
       nodes.push(tr);
     }
