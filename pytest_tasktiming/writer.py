@@ -22,13 +22,17 @@ import threading
 import weakref
 from collections import deque
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.appending import append_lines
 from pytest_tasktiming.exceptions import FormatError, WriteFailedError
 from pytest_tasktiming.locking import locked
 from pytest_tasktiming.paths import resolve_path
-from pytest_tasktiming.records import LineFormatter, RawRow, TaskRow
+from pytest_tasktiming.records import LineFormatter, RawRow
+
+if TYPE_CHECKING:
+    from pytest_tasktiming.records import TaskRow
 
 log = logging.getLogger("pytest_tasktiming")
 

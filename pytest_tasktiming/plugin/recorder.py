@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -255,15 +254,18 @@ class Recorder:
             errors = step_summary.append(self.settings.summary_files, text)
             if errors:
                 problems = "; ".join([*filter(None, [self.write_error]), *errors])
-                self.outcome = replace(outcome, write_error=problems)
+                self.outcome = outcome._replace(write_error=problems)
 
     def _outcome(self) -> _summary.Outcome:
         """The counts and history the summaries show, read once."""
         candidates = self.stats.streak_candidates
-        # The file is read back only when a test failed or was skipped.
-        from pytest_tasktiming.plugin import streak_history as _history
+        failing: list[tuple[str, int]] = []
+        regressions: list[str] = []
+        if candidates:  # the file is read back only when a test failed or was skipped
+            from pytest_tasktiming.plugin import streak_history as _history
 
-        history = _history.histories(self.settings.path, candidates) if candidates else {}
+            history = _history.histories(self.settings.path, candidates)
+            failing, regressions = _history.failing_streaks(history), _history.regressions(history)
         writer = self.writer
         note = None
         if writer.overflow_writes or writer.dropped_rows:
@@ -273,8 +275,8 @@ class Recorder:
             )
         return _summary.Outcome(
             rows=writer.rows_written,
-            failing=_history.failing_streaks(history),
-            regressions=_history.regressions(history),
+            failing=failing,
+            regressions=regressions,
             writer_note=note,
             write_error=self.write_error,
         )

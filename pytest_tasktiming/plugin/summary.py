@@ -6,8 +6,7 @@ import heapq
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import pytest
 
@@ -22,8 +21,7 @@ PHASES = {"setup": 0, "call": 1, "teardown": 2}
 """Where each phase's duration goes in a test's split (``Slow.phases``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Slow:
+class Slow(NamedTuple):
     """A test of the slowest list: nanoseconds in all and per phase (empty when not seen)."""
 
     duration: int
@@ -86,9 +84,9 @@ def _split(phases: Sequence[int] | None) -> tuple[int, ...]:
     return () if phases is None else tuple(phases)
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """How the session's recording ended, beside the tallies."""
+class Outcome(NamedTuple):
+    """How the session's recording ended, beside the tallies (a NamedTuple: a dataclass costs
+    every recording session's start-up about 5 million instructions)."""
 
     rows: int
     """Rows the session's writer appended: the tests' and those of timed code inside them."""
