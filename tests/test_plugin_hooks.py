@@ -61,7 +61,9 @@ def test_row_hook_sees_typed_rows_with_the_real_times(pytester: pytest.Pytester)
         def pytest_tasktiming_row(config, row):
             if row.duration is not None:
                 span = (row.end_time - row.start_time).total_seconds()
-                assert 0 <= span - row.duration < 0.5
+                # never shorter than pytest's duration, and on the same clock: a busy machine
+                # may stretch the gaps between phases, a wrong clock would be hours off
+                assert 0 <= span - row.duration < 60
                 return dataclasses.replace(row, task=row.task.upper())
         """
     )
