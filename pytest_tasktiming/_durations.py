@@ -39,3 +39,8 @@ def _invalid(value: object, source: str) -> ValueError:
         f"invalid timeout {value!r} from {source}: expected seconds >= 0 "
         "or a number with a unit (s, m, h, d), e.g. 90, '30m', '1.5h'"
     )
+
+
+def format_seconds(seconds: float) -> str:
+    """Seconds for a message: milliseconds shown under one second (``0.163s``, ``48.0s``)."""
+    return f"{seconds:.3f}s" if seconds < 1 else f"{seconds:.1f}s"

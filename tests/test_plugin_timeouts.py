@@ -183,53 +183,71 @@ import pytest
 def test_stuck():
     # Block the signal the watchdog interrupts with: like C code that never checks signals.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGURG})
-    time.sleep(4)
+    time.sleep(2)
 
 def test_after():
     pass
 """
 
 
+def run_stuck_test(path: Path, *args: str, exit_on_stuck: bool) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TASK_TIMING_GRACE": "0.3"}
+    if exit_on_stuck:
+        env["TASK_TIMING_EXIT_ON_STUCK"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--task-timing", "-rA", *args],
+        cwd=path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
 def test_stuck_test_leaves_its_timeout_row_and_stack_before_the_process_exits(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_stuck=STUCK_TEST)
-    env = {**os.environ, "TASK_TIMING_GRACE": "0.3", "TASK_TIMING_EXIT_ON_STUCK": "1"}
-    process = subprocess.run(
-        [sys.executable, "-m", "pytest", "--task-timing", "-p", "no:xdist"],
-        cwd=pytester.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    process = run_stuck_test(pytester.path, "-p", "no:xdist", exit_on_stuck=True)
     assert process.returncode == 124, process.stdout + process.stderr
     assert "tasktiming: test_stuck.py::test_stuck is stuck: " in process.stderr
-    assert "time.sleep(4)" in process.stderr
+    assert "time.sleep(2)" in process.stderr
     (row,) = final_by_task(pytester.path / "task_timing.tsv").values()
     assert (row.task, row.result) == ("test_stuck.py::test_stuck", "timeout")
 
 
-def test_stuck_test_without_exit_keeps_its_timeout_row_and_the_session_goes_on(
+def test_stuck_test_fails_in_pytest_too_with_its_real_duration_and_the_session_goes_on(
     pytester: pytest.Pytester,
 ) -> None:
     pytester.makepyfile(test_stuck=STUCK_TEST)
-    env = {**os.environ, "TASK_TIMING_GRACE": "0.3"}
-    process = subprocess.run(
-        [sys.executable, "-m", "pytest", "--task-timing", "-p", "no:xdist"],
-        cwd=pytester.path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    process = run_stuck_test(pytester.path, "-p", "no:xdist", exit_on_stuck=False)
+    assert process.returncode == 1, process.stdout + process.stderr
+    assert "FAILED test_stuck.py::test_stuck - test_stuck.py::test_stuck is stuck" in (
+        process.stdout
     )
-    assert process.returncode == 0, process.stdout + process.stderr
+    assert "PASSED test_stuck.py::test_after" in process.stdout
+    finals = final_by_task(pytester.path / "task_timing.tsv")
+    stuck = finals["test_stuck.py::test_stuck"]
+    assert stuck.result == "timeout"
+    assert stuck.duration is not None
+    assert stuck.duration >= 2.0  # it ended when its sleep did, not when it was found stuck
+    assert finals["test_stuck.py::test_after"].result == "passed"
+    assert len(rows_of(pytester.path / "task_timing.tsv")) == 4
+
+
+def test_stuck_test_under_xdist_is_listed_failed_once_and_its_worker_replaced(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_stuck=STUCK_TEST)
+    process = run_stuck_test(pytester.path, "-n", "1", exit_on_stuck=False)
+    output = process.stdout
+    assert process.returncode == 1, output + process.stderr
+    assert output.count("FAILED test_stuck.py::test_stuck") == 1, output
+    assert "1 failed, 1 passed" in output, output
     finals = final_by_task(pytester.path / "task_timing.tsv")
     assert finals["test_stuck.py::test_stuck"].result == "timeout"
     assert finals["test_stuck.py::test_after"].result == "passed"
-    assert len(rows_of(pytester.path / "task_timing.tsv")) == 4
 
 
 def test_no_timeout_at_all_when_it_is_zero(pytester: pytest.Pytester, tmp_path: Path) -> None:
@@ -243,3 +261,63 @@ def test_no_timeout_at_all_when_it_is_zero(pytester: pytest.Pytester, tmp_path: 
     )
     result = pytester.runpytest_subprocess("--task-timing", "--task-timing-timeout=0")
     result.assert_outcomes(passed=1)
+
+
+TINY_LIMIT_SUITE = """
+import time
+import pytest
+
+@pytest.fixture
+def slow_teardown():
+    yield
+    time.sleep(0.05)
+
+@pytest.mark.parametrize("n", range(150))
+def test_trivial(n):
+    pass
+
+@pytest.mark.parametrize("n", range(25))
+def test_sleeps(n):
+    time.sleep(0.05)
+
+@pytest.mark.parametrize("n", range(25))
+def test_sleeps_in_its_teardown(n, slow_teardown):
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    "workers", [pytest.param([], id="serial"), pytest.param(["-n", "2"], id="xdist")]
+)
+def test_a_tiny_limit_lands_only_in_the_tests_own_code(
+    pytester: pytest.Pytester, workers: list[str]
+) -> None:
+    pytester.makepyfile(test_tiny=TINY_LIMIT_SUITE)
+    result = pytester.runpytest_subprocess(
+        "--task-timing", "--task-timing-timeout=0.0005", "-rA", *workers
+    )
+    output = result.stdout.str()
+    assert result.ret == 1, output
+    for broken in ("INTERNALERROR", "not torn down properly", "not enforced"):
+        assert broken not in output
+    finals = final_by_task(pytester.path / "task_timing.tsv")
+    assert len(finals) == 200
+    results = {task: row.result for task, row in finals.items()}
+    # A sleep in a test or in its teardown is its own code: always interrupted there.
+    assert all(
+        results[f"test_tiny.py::test_sleeps{kind}[{n}]"] == "timeout"
+        for kind in ("", "_in_its_teardown")
+        for n in range(25)
+    )
+    assert set(results.values()) == {"passed", "timeout"}
+    # The rest pass, or time out in their own code if the limit came while it ran; pytest
+    # says the same of each.
+    said: dict[str, set[str]] = {}
+    for line in result.stdout.lines:
+        word, _, rest = line.partition(" ")
+        if word in ("PASSED", "FAILED", "ERROR"):
+            said.setdefault(rest.split(" - ")[0], set()).add(word)
+    assert set(said) == set(results)
+    for task, row_result in results.items():
+        failed = bool(said[task] & {"FAILED", "ERROR"})
+        assert failed == (row_result == "timeout"), (task, row_result, said[task])

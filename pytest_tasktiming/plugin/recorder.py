@@ -113,15 +113,17 @@ class Recorder:
         if extras.get("rows"):
             self.relay(extras["rows"], worker)
 
-    def finish_crashed(self, nodeid: str, reason: str) -> None:
-        """Write the final row of a test whose worker died while running it."""
+    def finish_crashed(self, nodeid: str, reason: str) -> bool:
+        """Write the final row of a test whose worker died while running it; False when its
+        worker had reported it already (ending it on purpose, see ``Runner._on_stuck``)."""
         started = self._pending.pop(nodeid, None)
-        if started is None:  # already finished, e.g. by the stuck-test last resort
-            return
+        if started is None:
+            return False
         duration = clock.mono_ns() - started.mono_ns
         timeout = self.settings.timeout
         result = TIMEOUT if timeout is not None and duration >= timeout * 1e9 else ERROR
         self._finish(started, duration, duration, result, mode=started.mode, task=started.task)
+        return True
 
     def relay(self, rows: Iterable[Sequence[Any]], worker: str) -> None:
         """Write rows of decorated code that a worker collected, on this process's clock."""
@@ -234,4 +236,7 @@ class ControllerHooks:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport) -> None:
-        self.recorder.finish_crashed(crashitem, str(report.longrepr))
+        if not self.recorder.finish_crashed(crashitem, str(report.longrepr)):
+            # Its worker reported the test's failure before it exited: xdist's report of the
+            # crash would list it a second time, so it becomes the test's closing report.
+            report.outcome, report.when, report.longrepr = "passed", "teardown", None

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from pytest_tasktiming._durations import format_seconds
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
 from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.own_code import in_own_code, own_stack
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
 from pytest_tasktiming.plugin.settings import MARKER, Settings
 from pytest_tasktiming.plugin.workers import WorkerRelay
 from pytest_tasktiming.records import TIMEOUT
-from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
+from pytest_tasktiming.timeout import Deadline, DeadlineOptions, exits_on_stuck, register
 
 if TYPE_CHECKING:
     from _pytest.nodes import Node  # the common base of items and collectors
@@ -36,7 +37,7 @@ class _Running:
 
     __slots__ = (
         "deadline", "duration", "finished", "item", "nodeid", "result", "settings",
-        "start_mono", "start_wall", "task", "warnings",
+        "start_mono", "start_wall", "task", "unheeded", "warnings",
     )  # fmt: skip
 
     def __init__(self, item: pytest.Item, settings: Settings) -> None:
@@ -46,8 +47,10 @@ class _Running:
         self.task = settings.task or stable_nodeid(nodeid)
         self.result: str | None = None
         self.finished = False
-        self.warnings: list[float] = []
+        self.warnings: list[tuple[float, bool]] = []  # (elapsed, past the limit)
         self.deadline: Deadline | None = None
+        # Why the test fails though its code passes: it ignored its timeout (see _on_stuck).
+        self.unheeded: str | None = None
         self.start_wall = clock.wall_ns()
         self.start_mono = clock.mono_ns()
         self.duration = 0
@@ -69,9 +72,12 @@ class _Running:
             self.result = "xpassed" if hasattr(report, "wasxfail") else "passed"
 
     def final_result(self) -> str:
+        """The test's result; ``timeout`` when its timeout reached it, or it ignored it."""
         deadline = self.deadline
         result = self.result or "passed"
-        if deadline is not None and deadline.timed_out and result in ("failed", "error"):
+        if deadline is not None and (
+            deadline.stuck or (deadline.delivered and result in ("failed", "error"))
+        ):
             return TIMEOUT
         return result
 
@@ -129,6 +135,7 @@ class Runner:
             on_warning=self._on_warning,
             on_stuck=self._on_stuck,
             exit_on_stuck=self.exit_on_stuck,
+            gate=in_own_code,
         )
 
     # Not a wrapper: a plain implementation called first costs a fraction of one. The test
@@ -161,6 +168,9 @@ class Runner:
         # pytest's own reports share the item's location tuple: no node id string to build.
         if report.location is not running.item.location and report.nodeid != running.nodeid:
             return
+        if running.unheeded is not None and report.passed:
+            _fail(report, running.unheeded)  # pytest and the file agree: it timed out
+            running.unheeded = None
         running.record(report)
         if report.when == "teardown":
             running.finished = True
@@ -214,26 +224,32 @@ class Runner:
         running = self._running_for(deadline)
         if running is None or deadline.timeout is None:
             return
-        elapsed = deadline.elapsed
-        running.warnings.append(elapsed)
+        elapsed, past = deadline.elapsed, deadline.expired
+        if elapsed >= deadline.timeout and not past:
+            return  # a threshold warning come so late that the timeout follows at once
+        running.warnings.append((elapsed, past))
         self.config.hook.pytest_tasktiming_timeout_warning(
-            item=running.item, elapsed=elapsed, timeout=deadline.timeout
+            item=running.item, elapsed=elapsed, timeout=deadline.timeout, past_limit=past
         )
 
     def _on_stuck(self, deadline: Deadline) -> None:
-        """The last resort: the test ignored its timeout; leave its row before any exit."""
+        """The last resort: the test ignored its timeout. If the process is about to exit,
+        leave its row (under xdist, its report) now; else it fails when its phase ends."""
         running = self._running_for(deadline)
         if running is None:
             return
-        running.finished = True
         frame = sys._current_frames().get(deadline.thread_ident or -1)
-        stack = "".join(traceback.format_stack(frame)) if frame is not None else "(gone)\n"
+        stack = own_stack(frame) if frame is not None else "(gone)\n"
         message = (
             f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is still "
             f"running, past its {deadline.timeout:g}s timeout, and did not stop when told to "
-            f"(stuck in C code?). Its stack:\n{stack}"
+            f"(stuck in C code, or the signal blocked?). Its stack:\n{stack}"
         )
         os.write(self._stderr, f"\ntasktiming: {message}".encode())  # capture would hide it
+        if not exits_on_stuck(deadline):
+            running.unheeded = message
+            return
+        running.finished = True
         report = pytest.TestReport(
             running.nodeid,
             running.item.location,
@@ -244,17 +260,16 @@ class Runner:
             duration=deadline.elapsed,
         )
         span = clock.mono_ns() - running.start_mono
-        payload = self._payload(running, TIMEOUT, round(deadline.elapsed * 1e9), span)
+        payload = self._payload(running, TIMEOUT, span, span)
         if self._deliver(running, report, payload):
             self.config.hook.pytest_runtest_logreport(report=report)  # xdist sends it on
 
     @pytest.hookimpl(trylast=True)
     def pytest_tasktiming_timeout_warning(
-        self, item: pytest.Item, elapsed: float, timeout: float
+        self, item: pytest.Item, elapsed: float, timeout: float, past_limit: bool
     ) -> bool:
-        os.write(
-            self._stderr, f"\ntasktiming: {_warning_text(item.nodeid, elapsed, timeout)}\n".encode()
-        )
+        text = _warning_text(item.nodeid, elapsed, timeout, past_limit)
+        os.write(self._stderr, f"\ntasktiming: {text}\n".encode())
         return True
 
     def _record_warnings(self, running: _Running) -> None:
@@ -264,8 +279,8 @@ class Runner:
             return
         item = running.item
         path, line, _ = item.location
-        for elapsed in running.warnings:
-            message = TaskTimeoutWarning(_warning_text(item.nodeid, elapsed, timeout))
+        for elapsed, past in running.warnings:
+            message = TaskTimeoutWarning(_warning_text(item.nodeid, elapsed, timeout, past))
             self.config.hook.pytest_warning_recorded.call_historic(
                 kwargs={
                     "warning_message": warnings.WarningMessage(
@@ -278,10 +293,23 @@ class Runner:
             )
 
 
-def _warning_text(nodeid: str, elapsed: float, timeout: float) -> str:
-    if elapsed >= timeout:
-        return f"{nodeid} ran past its {timeout:g}s timeout ({elapsed:.1f}s so far); not enforced"
-    return f"{nodeid} has run {elapsed:.1f}s, {elapsed / timeout:.0%} of its {timeout:g}s timeout"
+def _warning_text(nodeid: str, elapsed: float, timeout: float, past: bool) -> str:
+    """The threshold's warning, or (``past``) the limit's when it is not enforced."""
+    if past:
+        return (
+            f"{nodeid} ran past its {timeout:g}s timeout ({format_seconds(elapsed)} so far); "
+            "not enforced"
+        )
+    return (
+        f"{nodeid} has run {format_seconds(elapsed)}, {elapsed / timeout:.0%} of its "
+        f"{timeout:g}s timeout"
+    )
+
+
+def _fail(report: pytest.TestReport, message: str) -> None:
+    """Turn a passing phase's report into a failure with ``message``."""
+    report.outcome = "failed"
+    report.longrepr = message
 
 
 def _cancel(deadline: Deadline) -> None:

@@ -13,7 +13,7 @@ from pytest_tasktiming.timeout.deadline import Deadline, DeadlineOptions
 from pytest_tasktiming.timeout.enforcer import TimeoutEnforcer
 from pytest_tasktiming.timeout.interrupt import restore_signal_handler
 from pytest_tasktiming.timeout.registry import register, watch
-from pytest_tasktiming.timeout.watchdog import DEFAULT_GRACE, EXIT_ON_STUCK_CODE
+from pytest_tasktiming.timeout.watchdog import DEFAULT_GRACE, EXIT_ON_STUCK_CODE, exits_on_stuck
 
 __all__ = [
     "DEFAULT_GRACE",
@@ -21,6 +21,7 @@ __all__ = [
     "Deadline",
     "DeadlineOptions",
     "TimeoutEnforcer",
+    "exits_on_stuck",
     "parse_seconds",
     "register",
     "restore_signal_handler",

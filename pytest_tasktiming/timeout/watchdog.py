@@ -22,7 +22,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING, Any, cast
 
-from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming._durations import format_seconds, parse_seconds
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutWarning
 from pytest_tasktiming.timeout import deadline as states
@@ -41,6 +41,8 @@ DEFAULT_GRACE = 5.0
 EXIT_ON_STUCK_CODE = 124
 """The process's exit status when the last resort exits (as GNU ``timeout`` uses)."""
 
+_RESEND_MIN = 0.001
+_RESEND_MAX = 0.05
 _MIN_COMPACT = 1024
 _MERGE_AT = 256
 _NEVER = float("inf")
@@ -140,39 +142,81 @@ class Watchdog:
         try:
             stage = deadline._stage
             if stage == states.WARN:
-                deadline._mark(states.LIMIT, states.WARNED)
-                _warn_threshold(deadline)
-                self.add(deadline.started + (deadline.timeout or 0.0), deadline)
-            elif stage == states.LIMIT:
+                timeout, elapsed = deadline.timeout or 0.0, deadline.elapsed
+                # Woken after the limit, the threshold is old news (unless it is the limit).
+                if elapsed < timeout or deadline.warning_threshold >= 1.0:
+                    deadline._mark(states.LIMIT, states.WARNED)
+                    _warn_threshold(deadline, elapsed)
+                    self.add(deadline.started + timeout, deadline)
+                    return
+                stage = states.LIMIT
+            if stage == states.LIMIT:
                 deadline._mark(states.DONE, states.EXPIRED)
-                if _limit(deadline):
-                    deadline._mark(states.STUCK)
-                    self.add(clock.mono() + _grace(deadline), deadline)
+                if _enforcing(deadline):
+                    self._interrupt(deadline)
+            elif stage == states.RESEND:
+                self._interrupt(deadline)
             elif stage == states.STUCK:
                 deadline._mark(states.DONE)
                 _last_resort(deadline)
         except Exception:  # the watchdog must outlive any bug or callback
             log.exception("tasktiming watchdog failed on %r", deadline)
 
+    def _interrupt(self, deadline: Deadline) -> None:
+        """Tell the task to stop where its gate allows, then wait for it until the grace ends.
+
+        A signal is sent again until it reaches the task (its handler holds it back outside
+        the gate); the other means are sent once. The grace runs from the first sending.
+        """
+        now = clock.mono()
+        sent_at = getattr(deadline, "_sent_at", None)
+        if sent_at is None:
+            if not _may_interrupt(deadline):
+                self._resend_at(deadline, now, _NEVER)
+                return
+            deadline._mark(states.DONE, states.TIMED_OUT)
+            _call(deadline.on_timeout, deadline)
+            how = _fire(deadline)
+            if how is None:
+                return
+            deadline._sent_at = sent_at = now
+        else:
+            how = deadline.interrupted_by
+            if not deadline.delivered and _may_interrupt(deadline):
+                _fire(deadline)
+        grace_ends = sent_at + _grace(deadline)
+        if how == states.SIGNALLED and not deadline.delivered and now < grace_ends:
+            self._resend_at(deadline, now, grace_ends)
+        else:
+            deadline._mark(states.STUCK)
+            self.add(grace_ends, deadline)
+
+    def _resend_at(self, deadline: Deadline, now: float, latest: float) -> None:
+        """Try again soon: after a sixty-fourth of the task's time so far, within bounds."""
+        pause = min(_RESEND_MAX, max(_RESEND_MIN, (now - deadline.started) / 64))
+        deadline._mark(states.RESEND)
+        self.add(min(now + pause, latest), deadline)
+
 
 watchdog = Watchdog()
 
 
-def _warn_threshold(deadline: Deadline) -> None:
+def _warn_threshold(deadline: Deadline, elapsed: float) -> None:
+    timeout = deadline.timeout or 0.0
     _notify(
         deadline,
-        f"task {deadline.task!r} has run {deadline.elapsed:.1f}s, "
-        f"{deadline.warning_threshold:.0%} of its {deadline.timeout:g}s timeout",
+        f"task {deadline.task!r} has run {format_seconds(elapsed)}, "
+        f"{elapsed / timeout:.0%} of its {timeout:g}s timeout",
     )
 
 
-def _limit(deadline: Deadline) -> bool:
-    """Act at the limit; True when the task was told to stop (then the grace period runs)."""
+def _enforcing(deadline: Deadline) -> bool:
+    """At the limit: True when the task is to be stopped, else say why it is not."""
     if not deadline.enforce:
         _notify(
             deadline,
             f"task {deadline.task!r} ran past its {deadline.timeout:g}s timeout "
-            f"({deadline.elapsed:.1f}s so far); not enforced, it goes on",
+            f"({format_seconds(deadline.elapsed)} so far); not enforced, it goes on",
         )
         return False
     if interrupt.debugger_active(deadline.thread_ident):
@@ -182,27 +226,33 @@ def _limit(deadline: Deadline) -> bool:
             "under a debugger; not interrupted",
         )
         return False
-    deadline._mark(states.DONE, states.TIMED_OUT)
-    _call(deadline.on_timeout, deadline)
-    return _fire(deadline)
+    return True
 
 
-def _fire(deadline: Deadline) -> bool:
+def _may_interrupt(deadline: Deadline) -> bool:
+    """The gate's answer for where the task's thread is now (the signal handler asks again)."""
+    if deadline._options.gate is None or deadline.is_asyncio:
+        return True
+    return deadline.allows(sys._current_frames().get(deadline.thread_ident or -1))
+
+
+def _fire(deadline: Deadline) -> str | None:
+    """Send the interrupt; how it went, or None when nothing could receive it."""
     with states.fire_lock:
         deadline._mark(deadline._stage, states.FIRING)  # see Deadline.cancel
         if deadline.cancelled:
-            return False
+            return None
         how = interrupt.interrupt(deadline)
         if how is not None:
             deadline._how = how
     if how is None:
         log.warning("tasktiming: task %r timed out but its thread is gone", deadline.task)
-        return False
-    log.warning(
-        "tasktiming: task %r timed out after %.1fs (timeout %gs); stopped by %s",
-        deadline.task, deadline.elapsed, deadline.timeout, deadline.interrupted_by,
-    )  # fmt: skip
-    return True
+    elif getattr(deadline, "_sent_at", None) is None:
+        log.warning(
+            "tasktiming: task %r timed out after %.1fs (timeout %gs); stopped by %s",
+            deadline.task, deadline.elapsed, deadline.timeout, how,
+        )  # fmt: skip
+    return how
 
 
 def _notify(deadline: Deadline, message: str) -> None:
@@ -245,7 +295,8 @@ def _grace(deadline: Deadline) -> float:
         return DEFAULT_GRACE
 
 
-def _exit_on_stuck(deadline: Deadline) -> bool:
+def exits_on_stuck(deadline: Deadline) -> bool:
+    """True when the last resort ends the process for this deadline."""
     if deadline.exit_on_stuck is not None:
         return deadline.exit_on_stuck
     return os.environ.get("TASK_TIMING_EXIT_ON_STUCK", "").strip().lower() in _TRUE
@@ -256,7 +307,7 @@ def _last_resort(deadline: Deadline) -> None:
     if deadline.cancelled or not _still_running(deadline):
         return
     deadline._mark(states.DONE, states.STUCK_FLAG)
-    exiting = _exit_on_stuck(deadline)
+    exiting = exits_on_stuck(deadline)
     then = f"exiting with status {EXIT_ON_STUCK_CODE}" if exiting else "not exiting"
     sys.stderr.write(
         f"\ntasktiming: task {deadline.task!r} is still running {deadline.elapsed:.1f}s after "
