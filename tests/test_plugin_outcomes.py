@@ -206,7 +206,10 @@ def test_frozen_time_in_a_test_does_not_corrupt_its_row(pytester: pytest.Pyteste
         """
     )
     before = dt.datetime.now(dt.timezone.utc)
-    pytester.runpytest("--task-timing").assert_outcomes(passed=1)
+    # In a subprocess: freezegun reads every attribute of every loaded module, which imports
+    # lazy ones (concurrent.futures.process) that pytester's in-process run would then
+    # forget, breaking later tests that pickle their classes.
+    pytester.runpytest_subprocess("--task-timing").assert_outcomes(passed=1)
     (row,) = final_by_task(pytester.path / "task_timing.tsv").values()
     assert row.start_time >= before - dt.timedelta(seconds=1)
     assert row.duration is not None

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from plugin_helpers import final_by_task, rows_of
 
+from pytest_tasktiming.cli import main
+
 
 @pytest.fixture(autouse=True)
 def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -149,29 +151,61 @@ def test_warning_reaches_the_terminal_while_the_test_is_still_running(
     assert process.returncode == 0, stdout
 
 
-def test_pytest_timeout_keeps_its_tests_and_we_only_warn(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(
-        test_both="""
-        import time
-        import pytest
+PYTEST_TIMEOUT_TEST = """
+import time
+import pytest
 
-        @pytest.mark.timeout(1.0)
-        @pytest.mark.task_timing(timeout=0.3)
-        def test_timed_by_pytest_timeout():
-            time.sleep(5)
-        """
-    )
+@pytest.mark.timeout(1.0)
+@pytest.mark.task_timing(timeout=0.3)
+def test_timed_by_pytest_timeout():
+    time.sleep(5)
+
+def test_after():
+    pass
+"""
+
+
+def test_pytest_timeout_keeps_its_tests_we_only_warn_and_record_its_timeout(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_both=PYTEST_TIMEOUT_TEST)
     result = pytester.runpytest("--task-timing", "-p", "timeout")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=1, passed=1)
     result.stdout.fnmatch_lines(["*Failed: Timeout*1.0s*"])  # its wording varies by version
     assert "TaskTimeoutError" not in result.stdout.str()
     assert "test_both.py::test_timed_by_pytest_timeout ran past its 0.3s timeout" in (
         result.stdout.str()
     )
-    (row,) = final_by_task(pytester.path / "task_timing.tsv").values()
-    assert row.result == "failed"
+    finals = final_by_task(pytester.path / "task_timing.tsv")
+    row = finals["test_both.py::test_timed_by_pytest_timeout"]
+    assert row.result == "timeout"
+    assert row.duration is not None
+    # From the moment its timer started, on the same clock: never short of its limit.
+    assert row.duration >= 1.0
+    assert finals["test_both.py::test_after"].result == "passed"
+    assert main(["check", str(pytester.path / "task_timing.tsv")]) == 1
+
+
+@pytest.mark.parametrize(
+    "workers",
+    [pytest.param(["-p", "no:xdist"], id="serial"), pytest.param(["-n", "1"], id="xdist")],
+)
+def test_pytest_timeout_thread_method_leaves_the_final_row_before_it_ends_the_process(
+    pytester: pytest.Pytester, workers: list[str]
+) -> None:
+    pytester.makepyfile(test_both=PYTEST_TIMEOUT_TEST)
+    result = pytester.runpytest_subprocess(
+        "--task-timing", "-p", "timeout", "--timeout-method=thread", "-rA", *workers
+    )
+    assert result.ret != 0
+    finals = final_by_task(pytester.path / "task_timing.tsv")
+    row = finals["test_both.py::test_timed_by_pytest_timeout"]
+    assert row.result == "timeout"
     assert row.duration is not None
     assert row.duration >= 1.0
+    if workers[0] == "-n":  # the worker died; the controller replaced it and went on
+        assert result.stdout.str().count("FAILED test_both.py::test_timed_by_pytest_timeout") == 1
+        assert finals["test_both.py::test_after"].result == "passed"
 
 
 STUCK_TEST = """

@@ -58,7 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
         runner.relay = WorkerRelay(config, settings.path)
         config.pluginmanager.register(runner.relay, "tasktiming-relay")
     else:
-        runner.recorder = Recorder(config, settings)
+        runner.recorder = Recorder(config, settings, runner.session_limit)
         config.pluginmanager.register(runner.recorder, "tasktiming-recorder")
 
 

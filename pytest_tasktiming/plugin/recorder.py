@@ -20,6 +20,7 @@ from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import streak_history as _history
 from pytest_tasktiming.plugin import summary as _summary
 from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.session_limit import SessionLimit
 from pytest_tasktiming.plugin.settings import PATH_KEY, Settings
 from pytest_tasktiming.plugin.workers import ROWS_KEY, stop_session, worker_id
 from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
@@ -54,9 +55,12 @@ class _Started:
 class Recorder:
     """Turns logstart and the last report of each test into rows, and keeps the tallies."""
 
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+    def __init__(
+        self, config: pytest.Config, settings: Settings, session_limit: SessionLimit | None = None
+    ) -> None:
         self.config = config
         self.settings = settings
+        self.session_limit = session_limit
         # The session's own writer, batching more than the default; decorated code in the
         # tests gets it too, as the shared writer for the file.
         os.makedirs(os.path.dirname(settings.path), exist_ok=True)
@@ -110,6 +114,8 @@ class Recorder:
         timeout = extras.get("warned")
         if timeout is not None and result != TIMEOUT:
             self.stats.over_threshold.append((task, duration, timeout))
+        if extras.get("session") and self.session_limit is not None and self._session is not None:
+            stop_session(self._session, f"tasktiming: {self.session_limit.reason}")
         if extras.get("rows"):
             self.relay(extras["rows"], worker)
 
@@ -188,6 +194,11 @@ class Recorder:
             print(f"tasktiming: {error}", file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        limit, session = self.session_limit, self._session
+        if limit is not None and session is not None and limit.left() <= 0:
+            left = session.testscollected - self.stats.results.total()
+            if left > 0:
+                self.stats.session_limit, self.stats.not_started = limit.reason, left
         candidates = self.stats.streak_candidates
         failing = _history.failing_streaks(self.settings.path, candidates) if candidates else []
         _summary.write(
@@ -226,6 +237,8 @@ class ControllerHooks:
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         node.workerinput[PATH_KEY] = self.settings.path
+        if self.recorder.session_limit is not None:
+            self.recorder.session_limit.tell(node)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object) -> None:

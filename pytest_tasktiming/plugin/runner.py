@@ -8,78 +8,35 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_tasktiming._durations import format_seconds
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
-from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.exceptions import TaskTimeoutError
+from pytest_tasktiming.plugin.beside_pytest_timeout import (
+    TIMER,
+    PytestTimeoutBridge,
+    applies,
+    times_every_test,
+)
 from pytest_tasktiming.plugin.own_code import in_own_code, own_stack
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
+from pytest_tasktiming.plugin.running import RunningTest
+from pytest_tasktiming.plugin.session_limit import SessionLimit
 from pytest_tasktiming.plugin.settings import MARKER, Settings
-from pytest_tasktiming.plugin.workers import WorkerRelay
+from pytest_tasktiming.plugin.timeout_warnings import record_warnings, warning_text
+from pytest_tasktiming.plugin.workers import WorkerRelay, stop_session
 from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline, DeadlineOptions, exits_on_stuck, register
+from pytest_tasktiming.writer import flush_all
 
 if TYPE_CHECKING:
     from _pytest.nodes import Node  # the common base of items and collectors
 
 _ITEM_SETTINGS = pytest.StashKey[Settings]()
 """A test's own settings (its marker's, or warn-only beside pytest-timeout), when it has any."""
-
-
-class _Running:
-    """The test this process runs now, and what happened to it so far."""
-
-    __slots__ = (
-        "deadline", "duration", "finished", "item", "nodeid", "result", "settings",
-        "start_mono", "start_wall", "task", "unheeded", "warnings",
-    )  # fmt: skip
-
-    def __init__(self, item: pytest.Item, settings: Settings) -> None:
-        self.item = item
-        self.nodeid = nodeid = item.nodeid  # pytest 9 builds the string at each access
-        self.settings = settings
-        self.task = settings.task or stable_nodeid(nodeid)
-        self.result: str | None = None
-        self.finished = False
-        self.warnings: list[tuple[float, bool]] = []  # (elapsed, past the limit)
-        self.deadline: Deadline | None = None
-        # Why the test fails though its code passes: it ignored its timeout (see _on_stuck).
-        self.unheeded: str | None = None
-        self.start_wall = clock.wall_ns()
-        self.start_mono = clock.mono_ns()
-        self.duration = 0
-
-    def record(self, report: pytest.TestReport) -> None:
-        """Fold one phase's report into the test's outcome and duration, as pytest counts them.
-
-        The duration adds up the phases as pytest measured them (on its own clock, captured
-        at import like ours), so it agrees with ``--junitxml`` and ``--durations``.
-        """
-        self.duration += round(report.duration * 1e9)
-        when, outcome, result = report.when, report.outcome, self.result
-        if outcome == "failed":
-            if result != "failed":
-                self.result = "failed" if when == "call" else "error"
-        elif outcome == "skipped":
-            self.result = "xfailed" if hasattr(report, "wasxfail") else "skipped"
-        elif when == "call":
-            self.result = "xpassed" if hasattr(report, "wasxfail") else "passed"
-
-    def final_result(self) -> str:
-        """The test's result; ``timeout`` when its timeout reached it, or it ignored it."""
-        deadline = self.deadline
-        result = self.result or "passed"
-        if deadline is not None and (
-            deadline.stuck or (deadline.delivered and result in ("failed", "error"))
-        ):
-            return TIMEOUT
-        return result
 
 
 class Runner:
@@ -96,20 +53,25 @@ class Runner:
         self.config = config
         self.settings = settings
         self.exit_on_stuck = exit_on_stuck
-        self.current: _Running | None = None
+        self.current: RunningTest | None = None
         self.relay: WorkerRelay | None = None
         self.recorder: Recorder | None = None  # set when this process writes the file
+        self.session_limit = SessionLimit.of(config, settings)
         self._options = self._deadline_options(settings)
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
         self._stderr = os.dup(2)
         config.add_cleanup(lambda: os.close(self._stderr))
+        pytest_timeout = config.pluginmanager.get_plugin("timeout")
+        self.beside_pytest_timeout = pytest_timeout is not None
+        if pytest_timeout is not None:
+            bridge = PytestTimeoutBridge(pytest_timeout, self._end_before_their_exit)
+            config.pluginmanager.register(bridge, "tasktiming-pytest-timeout")
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Resolve each marked test's settings once, so running it costs a stash lookup."""
         base = self.settings
-        pytest_timeout = self.config.pluginmanager.has_plugin("timeout")
-        everywhere = pytest_timeout and _positive(getattr(self.config, "_env_timeout", None))
+        theirs_everywhere = self.beside_pytest_timeout and times_every_test(self.config)
         ours: dict[int, bool] = {}
         theirs: dict[int, bool] = {}
         for item in items:
@@ -119,15 +81,15 @@ class Runner:
                 if marker is not None:
                     settings = settings.for_marker(marker, item.nodeid)
             if (
-                pytest_timeout
+                self.beside_pytest_timeout
                 and settings.enforce
-                and _pytest_timeout_applies(item, everywhere, _marked(item, "timeout", theirs))
+                and applies(item, theirs_everywhere, _marked(item, "timeout", theirs))
             ):
                 settings = replace(settings, enforce=False)  # it times the test: we only warn
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 
-    def _deadline_options(self, settings: Settings) -> DeadlineOptions:
+    def _deadline_options(self, settings: Settings, reason: str | None = None) -> DeadlineOptions:
         """The options of a test's deadline (see ``timeout.register``)."""
         return DeadlineOptions(
             settings.warning_threshold,
@@ -136,24 +98,39 @@ class Runner:
             on_stuck=self._on_stuck,
             exit_on_stuck=self.exit_on_stuck,
             gate=in_own_code,
+            reason=reason,
         )
 
     # Not a wrapper: a plain implementation called first costs a fraction of one. The test
     # ends with its teardown report; sessionfinish cancels the deadline of one interrupted.
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+    def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
         stash = item.stash  # "in" first: Stash.get() raises and catches a KeyError per test
         if _ITEM_SETTINGS in stash:
             settings = stash[_ITEM_SETTINGS]
             options = self._deadline_options(settings)
         else:
             settings, options = self.settings, self._options
-        running = self.current = _Running(item, settings)
-        running.deadline = register(running.task, settings.timeout, None, options)
+        timeout = settings.timeout
+        session = self.session_limit
+        if session is not None:
+            left = session.left()
+            if left <= 0:
+                stop_session(item.session, f"tasktiming: {session.reason}")
+                return True  # not started: the session is over
+            if timeout is None or left < timeout:
+                timeout = left
+                options = self._deadline_options(settings, session.reason)
+        their_timer = stash[TIMER] if self.beside_pytest_timeout and TIMER in stash else None
+        running = self.current = RunningTest(item, settings, their_timer)
+        if timeout != settings.timeout:
+            running.limit, running.session_bound = timeout, True
+        running.deadline = register(running.task, timeout, None, options)
         if self.recorder is not None:
             self.recorder.start(
                 running.nodeid, settings.mode, running.task, running.start_wall, running.start_mono
             )
+        return None
 
     def pytest_sessionfinish(self) -> None:
         running = self.current
@@ -171,6 +148,8 @@ class Runner:
         if running.unheeded is not None and report.passed:
             _fail(report, running.unheeded)  # pytest and the file agree: it timed out
             running.unheeded = None
+        elif report.failed and running.their_timer is not None:
+            running.their_timer.note(report)
         running.record(report)
         if report.when == "teardown":
             running.finished = True
@@ -181,10 +160,10 @@ class Runner:
             # A timed-out test's row shows its whole span: never shorter than its timeout.
             duration = span if result == TIMEOUT else running.duration
             if running.warnings:
-                self._record_warnings(running)
+                record_warnings(self.config, running)
             self._deliver(running, report, self._payload(running, result, duration, span))
 
-    def _deliver(self, running: _Running, report: pytest.TestReport, payload: Payload) -> bool:
+    def _deliver(self, running: RunningTest, report: pytest.TestReport, payload: Payload) -> bool:
         """Hand a finished test to the recorder, or in an xdist worker attach it to ``report``
         for the controller; True when the report carries it."""
         if self.recorder is not None:
@@ -193,28 +172,55 @@ class Runner:
         report.task_timing = payload  # type: ignore[attr-defined]
         return True
 
-    def _payload(self, running: _Running, result: str, duration: int, span: int) -> Payload:
+    def _payload(self, running: RunningTest, result: str, duration: int, span: int) -> Payload:
         """Plain data, and little of it: xdist serialises it into every test's last report.
 
         Only a test with a mode or task of its own (a marker), past its warning threshold,
-        or with rows of decorated code to send has extras (a dict with ``mode`` and ``task``,
-        ``warned``: its timeout, ``rows``); a test without sends five scalars.
+        stopped by the session's limit, or with rows of decorated code to send has extras (a
+        dict with ``mode`` and ``task``, ``warned``: its timeout, ``session``, ``rows``); a
+        test without sends five scalars.
         """
         settings, deadline = running.settings, running.deadline
         extras: dict[str, Any] = {}
         if settings is not self.settings:
             extras["mode"], extras["task"] = settings.mode, running.task
-        if deadline is not None and deadline.warned:
-            extras["warned"] = settings.timeout
+        if deadline is not None and deadline.warned and not running.session_bound:
+            extras["warned"] = running.limit
+        if result == TIMEOUT and running.session_bound:
+            extras["session"] = True
         if self.relay is not None:
             rows = self.relay.collector.take()
             if rows:
                 extras["rows"] = rows
         return duration, span, running.start_wall, result, extras or None
 
+    def _end_now(self, running: RunningTest, message: str) -> None:
+        """End the test as ``timeout`` at once, as the process is about to exit: its row here,
+        or under xdist a failed report to the controller."""
+        running.finished = True
+        span = clock.mono_ns() - running.start_mono
+        report = pytest.TestReport(
+            running.nodeid,
+            running.item.location,
+            keywords={},
+            outcome="failed",
+            longrepr=message,
+            when="call",
+            duration=span / 1e9,
+        )
+        if self._deliver(running, report, self._payload(running, TIMEOUT, span, span)):
+            self.config.hook.pytest_runtest_logreport(report=report)  # xdist sends it on
+        flush_all()
+
+    def _end_before_their_exit(self, item: pytest.Item, message: str) -> None:
+        """pytest-timeout's thread method is about to end the process."""
+        running = self.current
+        if running is not None and running.item is item and not running.finished:
+            self._end_now(running, message)
+
     # --- the watchdog's callbacks (in its thread) --------------------------------------------
 
-    def _running_for(self, deadline: Deadline) -> _Running | None:
+    def _running_for(self, deadline: Deadline) -> RunningTest | None:
         running = self.current
         if running is None or running.deadline is not deadline or running.finished:
             return None
@@ -222,8 +228,8 @@ class Runner:
 
     def _on_warning(self, deadline: Deadline) -> None:
         running = self._running_for(deadline)
-        if running is None or deadline.timeout is None:
-            return
+        if running is None or deadline.timeout is None or running.session_bound:
+            return  # (the session's end is not the test's timeout: nothing to warn about)
         elapsed, past = deadline.elapsed, deadline.expired
         if elapsed >= deadline.timeout and not past:
             return  # a threshold warning come so late that the timeout follows at once
@@ -239,71 +245,25 @@ class Runner:
         if running is None:
             return
         frame = sys._current_frames().get(deadline.thread_ident or -1)
-        stack = own_stack(frame) if frame is not None else "(gone)\n"
+        running.stack = own_stack(frame) if frame is not None else "(gone)\n"
         message = (
             f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is still "
             f"running, past its {deadline.timeout:g}s timeout, and did not stop when told to "
-            f"(stuck in C code, or the signal blocked?). Its stack:\n{stack}"
+            f"(stuck in C code, or the signal blocked?). Its stack:\n{running.stack}"
         )
         os.write(self._stderr, f"\ntasktiming: {message}".encode())  # capture would hide it
-        if not exits_on_stuck(deadline):
+        if exits_on_stuck(deadline):
+            self._end_now(running, message)
+        else:
             running.unheeded = message
-            return
-        running.finished = True
-        report = pytest.TestReport(
-            running.nodeid,
-            running.item.location,
-            keywords={},
-            outcome="failed",
-            longrepr=message,
-            when="call",
-            duration=deadline.elapsed,
-        )
-        span = clock.mono_ns() - running.start_mono
-        payload = self._payload(running, TIMEOUT, span, span)
-        if self._deliver(running, report, payload):
-            self.config.hook.pytest_runtest_logreport(report=report)  # xdist sends it on
 
     @pytest.hookimpl(trylast=True)
     def pytest_tasktiming_timeout_warning(
         self, item: pytest.Item, elapsed: float, timeout: float, past_limit: bool
     ) -> bool:
-        text = _warning_text(item.nodeid, elapsed, timeout, past_limit)
+        text = warning_text(item.nodeid, elapsed, timeout, past_limit)
         os.write(self._stderr, f"\ntasktiming: {text}\n".encode())
         return True
-
-    def _record_warnings(self, running: _Running) -> None:
-        """List the warnings in pytest's warnings summary (under xdist, the controller's)."""
-        timeout = running.settings.timeout
-        if timeout is None:
-            return
-        item = running.item
-        path, line, _ = item.location
-        for elapsed, past in running.warnings:
-            message = TaskTimeoutWarning(_warning_text(item.nodeid, elapsed, timeout, past))
-            self.config.hook.pytest_warning_recorded.call_historic(
-                kwargs={
-                    "warning_message": warnings.WarningMessage(
-                        message, TaskTimeoutWarning, str(item.path), (line or 0) + 1
-                    ),
-                    "when": "runtest",
-                    "nodeid": item.nodeid,
-                    "location": (path, line, item.name),
-                }
-            )
-
-
-def _warning_text(nodeid: str, elapsed: float, timeout: float, past: bool) -> str:
-    """The threshold's warning, or (``past``) the limit's when it is not enforced."""
-    if past:
-        return (
-            f"{nodeid} ran past its {timeout:g}s timeout ({format_seconds(elapsed)} so far); "
-            "not enforced"
-        )
-    return (
-        f"{nodeid} has run {format_seconds(elapsed)}, {elapsed / timeout:.0%} of its "
-        f"{timeout:g}s timeout"
-    )
 
 
 def _fail(report: pytest.TestReport, message: str) -> None:
@@ -321,13 +281,6 @@ def _cancel(deadline: Deadline) -> None:
         pass
 
 
-def _positive(value: object) -> bool:
-    try:
-        return value is not None and float(value) > 0  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
 def _marked(node: Node | None, name: str, memo: dict[int, bool]) -> bool:
     """True if ``node`` or a parent has a marker ``name``; one answer per module or class.
 
@@ -340,11 +293,3 @@ def _marked(node: Node | None, name: str, memo: dict[int, bool]) -> bool:
         found = any(mark.name == name for mark in node.own_markers)
         found = memo[id(node)] = found or _marked(node.parent, name, memo)
     return found
-
-
-def _pytest_timeout_applies(item: pytest.Item, everywhere: bool, marked: bool) -> bool:
-    """True when pytest-timeout times this test: its marker, else its option/ini/env value."""
-    marker = item.get_closest_marker("timeout") if marked else None
-    if marker is None:
-        return everywhere
-    return _positive(marker.args[0] if marker.args else marker.kwargs.get("timeout"))

@@ -32,6 +32,7 @@ class Settings:
 
     :param task: the row's task name; None means the test's node id.
     :param timeout: seconds, or None for no timeout.
+    :param session_timeout: seconds the whole session may run, or None.
     """
 
     enabled: bool
@@ -42,6 +43,7 @@ class Settings:
     enforce: bool = True
     max_streak: int = 0
     task: str | None = None
+    session_timeout: float | None = None
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -61,6 +63,7 @@ class Settings:
             ),
             enforce=False if no_enforce else values.get("task_timing_enforce", parse_bool, True),
             max_streak=values.get("task_timing_max_streak", _parse_count, default=0),
+            session_timeout=values.get("task_timing_session_timeout", _parse_timeout, None),
         )
 
     def for_marker(self, marker: pytest.Mark, nodeid: str) -> Settings:

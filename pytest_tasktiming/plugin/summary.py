@@ -25,8 +25,8 @@ class SessionStats:
     """What the summary needs, tallied per final row in constant time."""
 
     __slots__ = (
-        "over_threshold", "results", "rows", "slowest", "streak", "streak_candidates",
-        "streak_from", "timeouts",
+        "not_started", "over_threshold", "results", "rows", "session_limit", "slowest", "streak",
+        "streak_candidates", "streak_from", "timeouts",
     )  # fmt: skip
 
     def __init__(self) -> None:
@@ -40,6 +40,8 @@ class SessionStats:
         self.streak_candidates: set[str] = set()
         self.streak = 0  # consecutive failing tests, this session, up to now
         self.streak_from = ""  # the test that began the streak
+        self.session_limit: str | None = None  # the session's limit, once it was reached
+        self.not_started = 0  # tests left when it was
 
     def add(self, task: str, result: str, duration: int) -> None:
         """Count one test's final row."""
@@ -79,6 +81,7 @@ def write(
     head = f"{stats.rows} rows -> {path}"
     if verbosity < 0:
         extra = f", {len(stats.timeouts)} timed out" if stats.timeouts else ""
+        extra += f", {stats.not_started} not started" if stats.session_limit else ""
         terminal.write_line(f"task timing: {head}{extra}")
         return
     terminal.write_sep("-", "task timing")
@@ -93,6 +96,9 @@ def write(
         [f"{_secs(ns)} of {limit:g}s {task}" for task, ns, limit in stats.over_threshold],
     )
     _listing(line, "timed out:", [f"{_secs(ns)} {task}" for task, ns in stats.timeouts])
+    if stats.session_limit:
+        count = stats.not_started
+        line(f"not started: {count} test{'s' * (count != 1)}, {stats.session_limit}")
     if stats.streak:
         count = stats.streak
         line(f"current failure streak: {count} test{'s' * (count != 1)}, from {stats.streak_from}")

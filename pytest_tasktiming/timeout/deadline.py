@@ -52,6 +52,8 @@ class DeadlineOptions(NamedTuple):
     gate: Gate | None = None
     """None: anywhere. Else the timeout is raised only where it says yes, and retried shortly
     (the pytest plugin keeps it out of pytest's own machinery)."""
+    reason: str | None = None
+    """Names the limit in the error when it is not the task's own (``TaskTimeoutError.reason``)."""
 
 
 class Deadline:
@@ -218,7 +220,7 @@ class Deadline:
 
     def timeout_error(self) -> TaskTimeoutError:
         """A plain ``TaskTimeoutError`` with this deadline's task, timeout and elapsed time."""
-        return TaskTimeoutError(self.task, self.timeout or 0.0, self.elapsed)
+        return TaskTimeoutError(self.task, self.timeout or 0.0, self.elapsed, self._options.reason)
 
     def translate(self, error: BaseException) -> TaskTimeoutError | None:
         """The ``TaskTimeoutError`` to raise in place of ``error`` if this deadline caused it.
@@ -232,7 +234,7 @@ class Deadline:
         if isinstance(error, InjectedTimeout):
             if error.deadline is not self:
                 return None
-            plain = TaskTimeoutError(error.task, error.timeout, error.elapsed)
+            plain = TaskTimeoutError(error.task, error.timeout, error.elapsed, error.reason)
         elif self.interrupted_by == CANCELLED and isinstance(
             error, sys.modules["asyncio"].CancelledError
         ):
@@ -277,10 +279,12 @@ class InjectedTimeout(TaskTimeoutError):
     def __init__(self) -> None:
         deadline = self.deadline
         deadline._delivered = True
-        super().__init__(deadline.task, deadline.timeout or 0.0, deadline.elapsed)
+        super().__init__(
+            deadline.task, deadline.timeout or 0.0, deadline.elapsed, deadline._options.reason
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (TaskTimeoutError, (self.task, self.timeout, self.elapsed))
+        return (TaskTimeoutError, (self.task, self.timeout, self.elapsed, self.reason))
 
 
 def injected(deadline: Deadline) -> type[InjectedTimeout]:

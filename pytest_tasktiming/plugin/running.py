@@ -1,0 +1,78 @@
+"""The test a process runs now: its clocks, its deadline, and its outcome so far."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_tasktiming._timing import clock
+from pytest_tasktiming.plugin.beside_pytest_timeout import TheirTimer
+from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.settings import Settings
+from pytest_tasktiming.records import TIMEOUT
+from pytest_tasktiming.timeout import Deadline
+
+
+class RunningTest:
+    """What the runner knows of the test it runs, filled in phase by phase."""
+
+    __slots__ = (
+        "deadline", "duration", "finished", "item", "limit", "message", "nodeid", "result",
+        "session_bound", "settings", "stack", "start_mono", "start_wall", "task", "their_timer",
+        "unheeded", "warnings",
+    )  # fmt: skip
+
+    def __init__(
+        self, item: pytest.Item, settings: Settings, their_timer: TheirTimer | None = None
+    ) -> None:
+        self.item = item
+        self.nodeid = nodeid = item.nodeid  # pytest 9 builds the string at each access
+        self.settings = settings
+        self.task = settings.task or stable_nodeid(nodeid)
+        self.result: str | None = None
+        self.finished = False
+        self.warnings: list[tuple[float, bool]] = []  # (elapsed, past the limit)
+        self.deadline: Deadline | None = None
+        self.limit = settings.timeout
+        self.session_bound = False  # the limit is the session's end, nearer than its own
+        # Why the test fails though its code passes: it ignored its timeout (see _on_stuck).
+        self.unheeded: str | None = None
+        self.message: str | None = None  # the first failure's one line
+        self.stack: str | None = None  # where it was when it timed out
+        # pytest-timeout's timer, started a moment before: the row spans it.
+        self.their_timer = their_timer
+        if their_timer is None:
+            self.start_wall = clock.wall_ns()
+            self.start_mono = clock.mono_ns()
+        else:
+            self.start_wall, self.start_mono = their_timer.wall_ns, their_timer.mono_ns
+        self.duration = 0
+
+    def record(self, report: pytest.TestReport) -> None:
+        """Fold one phase's report into the test's outcome and duration, as pytest counts them.
+
+        The duration adds up the phases as pytest measured them (on its own clock, captured
+        at import like ours), so it agrees with ``--junitxml`` and ``--durations``.
+        """
+        self.duration += round(report.duration * 1e9)
+        when, outcome, result = report.when, report.outcome, self.result
+        if outcome == "failed":
+            if result != "failed":
+                self.result = "failed" if when == "call" else "error"
+        elif outcome == "skipped":
+            self.result = "xfailed" if hasattr(report, "wasxfail") else "skipped"
+        elif when == "call":
+            self.result = "xpassed" if hasattr(report, "wasxfail") else "passed"
+
+    def final_result(self) -> str:
+        """The test's result: ``timeout`` when its timeout reached it (ours or
+        pytest-timeout's), or when it ignored ours."""
+        deadline = self.deadline
+        result = self.result or "passed"
+        if result in ("failed", "error"):
+            if deadline is not None and deadline.delivered:
+                return TIMEOUT
+            if self.their_timer is not None and self.their_timer.stopped_it:
+                return TIMEOUT
+        if deadline is not None and deadline.stuck:
+            return TIMEOUT
+        return result
