@@ -21,8 +21,10 @@ TAIL_CHUNK = 65536
 """Bytes read backwards at a time while looking for the last complete line."""
 
 
-def append_locked(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool) -> None:
-    """Append ``data`` under the file lock: header first in a new file, all or nothing."""
+def append_locked(
+    path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bool, header: str = HEADER
+) -> None:
+    """Append ``data`` under the file lock: ``header`` first in a new file, all or nothing."""
     with lock:
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -30,7 +32,7 @@ def append_locked(path: str, data: bytes, lock: filelock.BaseFileLock, fsync: bo
             if size:
                 size = cut_torn_tail(fd, path, size)
             if size == 0:
-                data = HEADER.encode("utf-8") + data
+                data = header.encode("utf-8") + data
             try:
                 write_all(fd, data)
                 if fsync:

@@ -21,14 +21,15 @@ import sys
 import threading
 import weakref
 from collections import deque
+from collections.abc import Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.appending import append_locked
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.paths import resolve_path
-from pytest_tasktiming.records import LineFormatter, RawRow, TaskRow
+from pytest_tasktiming.records import HEADER, LineFormatter, RawRow, TaskRow
 
 if TYPE_CHECKING:
     import filelock
@@ -49,6 +50,12 @@ class _FlushMarker:
         self.error: str | None = None
 
 
+class Formatter(Protocol):
+    """Turns what was queued into complete lines, in the writer's thread."""
+
+    def lines(self, rows: Iterable[Any]) -> list[str]: ...
+
+
 class AsyncBufferedWriter:
     """Appends rows to a task-timing file from a background thread, never blocking the caller.
 
@@ -59,6 +66,9 @@ class AsyncBufferedWriter:
     :param fsync: ``fsync`` the file after each batch (durable across power loss, slower).
     :param lock_timeout: seconds to wait for the file lock before a batch counts as failed.
     """
+
+    header: ClassVar[str] = HEADER
+    """The first line of a new file (a subclass writing another format has its own)."""
 
     def __init__(
         self,
@@ -88,7 +98,7 @@ class AsyncBufferedWriter:
 
     def _reset_process_state(self) -> None:
         """Fresh queue, locks and thread: at construction and in a forked child."""
-        self._queue: deque[RawRow] = deque()
+        self._queue: deque[Any] = deque()  # RawRows, or a subclass's records
         # Taken before the queue is drained: every row queued before a flush() is in the batch.
         self._flush_markers: deque[_FlushMarker] = deque()
         self._wake = threading.Event()
@@ -100,13 +110,17 @@ class AsyncBufferedWriter:
         import filelock  # here, not at import: pytest imports us in sessions that never write
 
         self._file_lock = filelock.FileLock(self.path + ".lock", timeout=self.lock_timeout)
-        self._formatter = LineFormatter()
+        self._formatter = self._new_formatter()
         self._pending: deque[str] = deque()
         self._error: str | None = None
         self._retry_at = 0.0
         self._backoff = self.flush_interval
         self._stopping = False
         self._thread: threading.Thread | None = None
+
+    def _new_formatter(self) -> Formatter:
+        """The formatter of what is queued: ``RawRow`` to TSV lines here."""
+        return LineFormatter()
 
     # --- the caller's side -------------------------------------------------------------------
 
@@ -237,7 +251,8 @@ class AsyncBufferedWriter:
         pending = self._pending
         count = len(pending)
         try:
-            append_locked(self.path, "".join(pending).encode("utf-8"), self._file_lock, self.fsync)
+            data = "".join(pending).encode("utf-8")
+            append_locked(self.path, data, self._file_lock, self.fsync, self.header)
         except (OSError, _lock_timeout()) as error:
             self._record_failure(error)
             return

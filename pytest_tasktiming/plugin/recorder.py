@@ -16,13 +16,15 @@ from typing import Any
 import pytest
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion import companion_of, end_line, limit_line
+from pytest_tasktiming.companion.lines import limit_fields
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import streak_history as _history
 from pytest_tasktiming.plugin import summary as _summary
 from pytest_tasktiming.plugin.nodeids import stable_nodeid
 from pytest_tasktiming.plugin.session_limit import SessionLimit
 from pytest_tasktiming.plugin.settings import PATH_KEY, Settings
-from pytest_tasktiming.plugin.workers import ROWS_KEY, stop_session, worker_id
+from pytest_tasktiming.plugin.workers import NOTES_KEY, ROWS_KEY, stop_session, worker_id
 from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
 from pytest_tasktiming.shared_writers import redirect
 from pytest_tasktiming.writer import AsyncBufferedWriter
@@ -68,6 +70,9 @@ class Recorder:
             settings.path, buffer_size=SESSION_BUFFER, flush_interval=SESSION_FLUSH
         )
         redirect(settings.path, self.writer)
+        # What a row cannot hold: each test's limit, a failure's message, a timeout's stack.
+        self.notes = companion_of(self.writer)
+        self.fields = limit_fields(settings.timeout, settings.warning_threshold, settings.enforce)
         config.add_cleanup(self._close)
         self.stats = _summary.SessionStats()
         self.write_error: str | None = None
@@ -89,10 +94,14 @@ class Recorder:
         # Decided once, after conftest files (which may implement it) are loaded.
         self._row_hooked = len(self._row_hook.get_hookimpls()) > 1
 
-    def start(self, nodeid: str, mode: str, task: str, wall: int, mono: int) -> None:
-        """Write a test's ``started`` row; it began at ``wall`` (ns since the epoch), ``mono``."""
+    def start(
+        self, nodeid: str, mode: str, task: str, wall: int, mono: int, *, fields: str | None = None
+    ) -> None:
+        """Write a test's ``started`` row and its limit (``companion.limit_fields``, default the
+        session's); it began at ``wall`` (ns since the epoch), ``mono``."""
         started = self._pending[nodeid] = _Started(new_task_id(), wall, mono, mode, task)
         self._put((wall, mode, started.task_id, wall, None, None, task, STARTED))
+        self.notes.add(limit_line(started.task_id, fields or self.fields))
 
     def finish(self, nodeid: str, payload: Payload, worker: str = "") -> None:
         """Write a test's final row from the runner's payload (see ``Payload``)."""
@@ -110,16 +119,35 @@ class Recorder:
         if worker:  # the worker's wall clock, moved onto ours by this test's start
             self._offsets[worker] = started.wall_ns - start_wall
         if extras is None:
+            if worker:
+                self._note_end(started.task_id, {}, worker)
             return
         timeout = extras.get("warned")
         if timeout is not None and result != TIMEOUT:
             self.stats.over_threshold.append((task, duration, timeout))
         if extras.get("session") and self.session_limit is not None and self._session is not None:
             stop_session(self._session, f"tasktiming: {self.session_limit.reason}")
+        self._note_end(started.task_id, extras, worker)
         if extras.get("rows"):
             self.relay(extras["rows"], worker)
+        for line in extras.get("notes", ()):  # of decorated code, from a worker
+            self.notes.add(line)
 
-    def finish_crashed(self, nodeid: str, reason: str) -> bool:
+    def _note_end(self, task_id: str, extras: dict[str, Any], worker: str) -> None:
+        """The companion's line of what the test's end told (see ``Runner._payload``)."""
+        fields = extras.get("fields")
+        if fields is not None:  # known only in the worker: a marker's limit, the session's end
+            self.notes.add(limit_line(task_id, fields))
+        line = end_line(
+            task_id,
+            message=extras.get("message"),
+            stack=extras.get("stack"),
+            worker=worker or None,
+        )
+        if line is not None:
+            self.notes.add(line)
+
+    def finish_crashed(self, nodeid: str, reason: str, worker: str) -> bool:
         """Write the final row of a test whose worker died while running it; False when its
         worker had reported it already (ending it on purpose, see ``Runner._on_stuck``)."""
         started = self._pending.pop(nodeid, None)
@@ -129,6 +157,7 @@ class Recorder:
         timeout = self.settings.timeout
         result = TIMEOUT if timeout is not None and duration >= timeout * 1e9 else ERROR
         self._finish(started, duration, duration, result, mode=started.mode, task=started.task)
+        self._note_end(started.task_id, {"message": reason}, worker)
         return True
 
     def relay(self, rows: Iterable[Sequence[Any]], worker: str) -> None:
@@ -183,15 +212,17 @@ class Recorder:
     def pytest_sessionfinish(self) -> None:
         try:
             self.writer.flush()
+            self.notes.flush()
         except WriteFailedError as error:
             self.write_error = str(error)
 
     def _close(self) -> None:
         redirect(self.settings.path, None)
-        try:
-            self.writer.close()
-        except WriteFailedError as error:
-            print(f"tasktiming: {error}", file=sys.stderr)
+        for writer in (self.writer, self.notes):
+            try:
+                writer.close()
+            except WriteFailedError as error:
+                print(f"tasktiming: {error}", file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         limit, session = self.session_limit, self._session
@@ -246,10 +277,13 @@ class ControllerHooks:
         rows = workeroutput.get(ROWS_KEY)
         if rows:
             self.recorder.relay(rows, worker_id(node))
+        for line in workeroutput.get(NOTES_KEY, ()):
+            self.recorder.notes.add(line)
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport) -> None:
-        if not self.recorder.finish_crashed(crashitem, str(report.longrepr)):
+        worker = worker_id(getattr(report, "node", None))
+        if not self.recorder.finish_crashed(crashitem, str(report.longrepr), worker):
             # Its worker reported the test's failure before it exited: xdist's report of the
             # crash would list it a second time, so it becomes the test's closing report.
             report.outcome, report.when, report.longrepr = "passed", "teardown", None

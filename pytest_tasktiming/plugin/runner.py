@@ -6,14 +6,17 @@ Imported only when the plugin is enabled (see ``plugin.pytest_configure``): a se
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
+import threading
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion.lines import limit_fields, one_line
 from pytest_tasktiming.exceptions import TaskTimeoutError
 from pytest_tasktiming.plugin.beside_pytest_timeout import (
     TIMER,
@@ -58,6 +61,7 @@ class Runner:
         self.recorder: Recorder | None = None  # set when this process writes the file
         self.session_limit = SessionLimit.of(config, settings)
         self._options = self._deadline_options(settings)
+        self._fields = limit_fields(settings.timeout, settings.warning_threshold, settings.enforce)
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
         self._stderr = os.dup(2)
         config.add_cleanup(lambda: os.close(self._stderr))
@@ -95,6 +99,7 @@ class Runner:
             settings.warning_threshold,
             settings.enforce,
             on_warning=self._on_warning,
+            on_timeout=self._on_timeout,
             on_stuck=self._on_stuck,
             exit_on_stuck=self.exit_on_stuck,
             gate=in_own_code,
@@ -125,10 +130,19 @@ class Runner:
         running = self.current = RunningTest(item, settings, their_timer)
         if timeout != settings.timeout:
             running.limit, running.session_bound = timeout, True
+        if settings is self.settings and not running.session_bound:
+            running.fields = self._fields
+        else:
+            running.fields = _limit_fields(timeout, settings.warning_threshold, settings.enforce)
         running.deadline = register(running.task, timeout, None, options)
         if self.recorder is not None:
             self.recorder.start(
-                running.nodeid, settings.mode, running.task, running.start_wall, running.start_mono
+                running.nodeid,
+                settings.mode,
+                running.task,
+                running.start_wall,
+                running.start_mono,
+                fields=running.fields,
             )
         return None
 
@@ -150,6 +164,8 @@ class Runner:
             running.unheeded = None
         elif report.failed and running.their_timer is not None:
             running.their_timer.note(report)
+            if running.their_timer.stopped_it and running.stack is None:
+                running.stack = str(getattr(report.longrepr, "reprtraceback", "")) or None
         running.record(report)
         if report.when == "teardown":
             running.finished = True
@@ -176,9 +192,10 @@ class Runner:
         """Plain data, and little of it: xdist serialises it into every test's last report.
 
         Only a test with a mode or task of its own (a marker), past its warning threshold,
-        stopped by the session's limit, or with rows of decorated code to send has extras (a
-        dict with ``mode`` and ``task``, ``warned``: its timeout, ``session``, ``rows``); a
-        test without sends five scalars.
+        stopped by the session's limit, failed, or with rows of decorated code to send has
+        extras (a dict with ``mode`` and ``task``, ``warned``: its timeout, ``session``,
+        ``message`` and ``stack``, ``rows`` and ``notes``; in a worker ``fields``: its limit,
+        unless the session's); a test without sends five scalars.
         """
         settings, deadline = running.settings, running.deadline
         extras: dict[str, Any] = {}
@@ -188,16 +205,25 @@ class Runner:
             extras["warned"] = running.limit
         if result == TIMEOUT and running.session_bound:
             extras["session"] = True
+        if running.message is not None:
+            extras["message"] = running.message
+            if result == TIMEOUT and running.stack is not None:
+                extras["stack"] = running.stack
         if self.relay is not None:
-            rows = self.relay.collector.take()
+            if running.fields is not self._fields:
+                extras["fields"] = running.fields
+            rows, notes = self.relay.collector.take(), self.relay.notes.take()
             if rows:
                 extras["rows"] = rows
+            if notes:
+                extras["notes"] = notes
         return duration, span, running.start_wall, result, extras or None
 
     def _end_now(self, running: RunningTest, message: str) -> None:
         """End the test as ``timeout`` at once, as the process is about to exit: its row here,
         or under xdist a failed report to the controller."""
         running.finished = True
+        running.message = one_line(message)
         span = clock.mono_ns() - running.start_mono
         report = pytest.TestReport(
             running.nodeid,
@@ -216,6 +242,8 @@ class Runner:
         """pytest-timeout's thread method is about to end the process."""
         running = self.current
         if running is not None and running.item is item and not running.finished:
+            frame = sys._current_frames().get(threading.main_thread().ident or -1)
+            running.stack = own_stack(frame) if frame is not None else None
             self._end_now(running, message)
 
     # --- the watchdog's callbacks (in its thread) --------------------------------------------
@@ -238,6 +266,13 @@ class Runner:
             item=running.item, elapsed=elapsed, timeout=deadline.timeout, past_limit=past
         )
 
+    def _on_timeout(self, deadline: Deadline) -> None:
+        """The test is about to be stopped: keep where it is, for the companion file."""
+        running = self._running_for(deadline)
+        frame = sys._current_frames().get(deadline.thread_ident or -1)
+        if running is not None and frame is not None:
+            running.stack = own_stack(frame)
+
     def _on_stuck(self, deadline: Deadline) -> None:
         """The last resort: the test ignored its timeout. If the process is about to exit,
         leave its row (under xdist, its report) now; else it fails when its phase ends."""
@@ -249,7 +284,7 @@ class Runner:
         message = (
             f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is still "
             f"running, past its {deadline.timeout:g}s timeout, and did not stop when told to "
-            f"(stuck in C code, or the signal blocked?). Its stack:\n{running.stack}"
+            f"(stuck in C code, or the signal blocked?)\nIts stack:\n{running.stack}"
         )
         os.write(self._stderr, f"\ntasktiming: {message}".encode())  # capture would hide it
         if exits_on_stuck(deadline):
@@ -264,6 +299,10 @@ class Runner:
         text = warning_text(item.nodeid, elapsed, timeout, past_limit)
         os.write(self._stderr, f"\ntasktiming: {text}\n".encode())
         return True
+
+
+_limit_fields = functools.lru_cache(maxsize=64)(limit_fields)
+"""A marker's limit, or the session's end, as the companion writes it: made once each."""
 
 
 def _fail(report: pytest.TestReport, message: str) -> None:

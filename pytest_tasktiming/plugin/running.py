@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion.lines import one_line
 from pytest_tasktiming.plugin.beside_pytest_timeout import TheirTimer
 from pytest_tasktiming.plugin.nodeids import stable_nodeid
 from pytest_tasktiming.plugin.settings import Settings
@@ -16,9 +17,9 @@ class RunningTest:
     """What the runner knows of the test it runs, filled in phase by phase."""
 
     __slots__ = (
-        "deadline", "duration", "finished", "item", "limit", "message", "nodeid", "result",
-        "session_bound", "settings", "stack", "start_mono", "start_wall", "task", "their_timer",
-        "unheeded", "warnings",
+        "deadline", "duration", "fields", "finished", "item", "limit", "message", "nodeid",
+        "result", "session_bound", "settings", "stack", "start_mono", "start_wall", "task",
+        "their_timer", "unheeded", "warnings",
     )  # fmt: skip
 
     def __init__(
@@ -33,6 +34,7 @@ class RunningTest:
         self.warnings: list[tuple[float, bool]] = []  # (elapsed, past the limit)
         self.deadline: Deadline | None = None
         self.limit = settings.timeout
+        self.fields = ""  # the limit as the companion file writes it (companion.limit_fields)
         self.session_bound = False  # the limit is the session's end, nearer than its own
         # Why the test fails though its code passes: it ignored its timeout (see _on_stuck).
         self.unheeded: str | None = None
@@ -58,6 +60,8 @@ class RunningTest:
         if outcome == "failed":
             if result != "failed":
                 self.result = "failed" if when == "call" else "error"
+            if self.message is None:
+                self.message = failure_line(report)
         elif outcome == "skipped":
             self.result = "xfailed" if hasattr(report, "wasxfail") else "skipped"
         elif when == "call":
@@ -76,3 +80,10 @@ class RunningTest:
         if deadline is not None and deadline.stuck:
             return TIMEOUT
         return result
+
+
+def failure_line(report: pytest.TestReport) -> str:
+    """The one line that says why a phase failed: its exception's, as pytest's summary shows."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    return one_line(message if isinstance(message, str) else str(report.longrepr))

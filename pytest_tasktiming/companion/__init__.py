@@ -1,0 +1,36 @@
+"""The companion file: what a TSV row cannot hold, in JSON Lines beside the TSV file.
+
+A task's time limit and warning threshold, a failure's one-line message, the stack where a
+task hung at its timeout, the xdist worker that ran it: keyed by task id (or, for decorated
+code, by task name and mode). ``lines.py`` is the format, ``writing.py`` the writer (the TSV
+writer's machinery, with this format's header and lines) and ``reading.py`` the reader.
+docs/format.md describes the file.
+"""
+
+from __future__ import annotations
+
+from pytest_tasktiming.companion.lines import (
+    HEADER,
+    SUFFIX,
+    companion_path,
+    end_line,
+    limit_line,
+    name_line,
+)
+from pytest_tasktiming.companion.reading import Notes, TaskNotes, read_notes
+from pytest_tasktiming.companion.writing import CompanionWriter, companion_of, stand_in
+
+__all__ = [
+    "HEADER",
+    "SUFFIX",
+    "CompanionWriter",
+    "Notes",
+    "TaskNotes",
+    "companion_of",
+    "companion_path",
+    "end_line",
+    "limit_line",
+    "name_line",
+    "read_notes",
+    "stand_in",
+]

@@ -1,0 +1,112 @@
+"""Reading the companion file: every reader uses it when it is there and works without it."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_tasktiming.companion.lines import HEADER, companion_path
+
+_HEADER_BYTES = HEADER.encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class TaskNotes:
+    """What the companion file says of one task; None where it says nothing.
+
+    :param limit: seconds; 0.0 when the task had no timeout.
+    """
+
+    limit: float | None = None
+    threshold: float | None = None
+    enforce: bool | None = None
+    message: str | None = None
+    stack: str | None = None
+    worker: str | None = None
+
+    @property
+    def own_limit(self) -> float | None:
+        """The task's timeout in seconds, when it had one and the file says so."""
+        return self.limit or None
+
+
+_NOTHING = TaskNotes()
+_TEXT = frozenset({"message", "stack", "worker"})
+_SECONDS = frozenset({"limit", "threshold"})
+
+
+def _valid(key: str, value: object) -> bool:
+    """True for a value ``TaskNotes`` can hold under ``key`` (JSON allows NaN: not here)."""
+    if key in _SECONDS:
+        return type(value) in (int, float) and 0 <= value < math.inf  # type: ignore[operator]
+    if key in _TEXT:
+        return isinstance(value, str)
+    return key == "enforce" and type(value) is bool
+
+
+class Notes:
+    """The notes of a file's tasks: by task id, and by task name and mode."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, dict[str, Any]] = {}
+        self.by_name: dict[tuple[str, str], dict[str, Any]] = {}
+        self.skipped = 0
+        """Lines that were not a JSON object of ours: left out."""
+
+    def __bool__(self) -> bool:
+        return bool(self.by_id or self.by_name)
+
+    def of(self, task_id: str, task: str, mode: str) -> TaskNotes:
+        """The notes of one task: its own lines over its name's."""
+        own = self.by_id.get(task_id)
+        named = self.by_name.get((task, mode))
+        if own is None and named is None:
+            return _NOTHING
+        return TaskNotes(**{**(named or {}), **(own or {})})
+
+    def add_lines(self, lines: Iterable[bytes]) -> None:
+        """Merge complete lines (without the header) in file order; bad ones are counted."""
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                self.skipped += 1
+                continue
+            if not isinstance(record, dict) or not self._add(record):
+                self.skipped += 1
+
+    def _add(self, record: dict[str, Any]) -> bool:
+        values = {key: value for key, value in record.items() if _valid(key, value)}
+        task_id, task, mode = record.get("task_id"), record.get("task"), record.get("mode")
+        if isinstance(task_id, str):
+            self.by_id.setdefault(task_id, {}).update(values)
+        elif isinstance(task, str) and isinstance(mode, str):
+            self.by_name.setdefault((task, mode), {}).update(values)
+        else:
+            return False
+        return True
+
+    def records(self) -> Iterable[tuple[str, str | None, dict[str, Any]]]:
+        """``(task_id or task, mode or None, values)`` for rewriting the file (merge)."""
+        for (task, mode), values in self.by_name.items():
+            yield task, mode, values
+        for task_id, values in self.by_id.items():
+            yield task_id, None, values
+
+
+def read_notes(path: str | os.PathLike[str]) -> Notes:
+    """The notes of the TSV file ``path``'s tasks; empty when it has no companion file (or
+    one whose first line is not the companion header)."""
+    notes = Notes()
+    try:
+        with open(companion_path(os.fspath(path)), "rb") as stream:
+            if stream.readline() != _HEADER_BYTES:
+                return notes
+            notes.add_lines(line for line in stream if line.endswith(b"\n"))
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        pass
+    return notes
