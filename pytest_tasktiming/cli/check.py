@@ -1,4 +1,5 @@
-"""``tasktiming check``: a CI gate, exit 1 if a task timed out or ran past ``--max``."""
+"""``tasktiming check``: a CI gate, exit 1 if a task timed out or ran past ``--max`` (or its
+own timeout, from the companion file)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def add(subparsers: Subparsers) -> None:
     from pytest_tasktiming.reports.tabular import FORMATS
 
     parser = command(
-        subparsers, "check", "Exit 1 if any task timed out or ran past --max (a CI gate)."
+        subparsers,
+        "check",
+        "Exit 1 if any task timed out or ran past --max or its own timeout (a CI gate).",
     )
     file_argument(parser)
     parser.add_argument(
@@ -38,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
 
     overruns = find_overruns(chosen_file(args.file), limit=args.max)
     limit = "no limit" if args.max is None else f"the limit of {args.max:g} s"
+    if any(overrun.limit not in (None, args.max) for overrun in overruns):
+        limit += " or their own"
     if args.format != "table" or overruns:
         out(render(COLUMNS, [overrun.as_record() for overrun in overruns], args.format))
     if args.format == "table":

@@ -52,8 +52,11 @@ def end_line(task_id: str, **notes: str | float | bool | None) -> str | None:
     for key, value in notes.items():
         if value is not None:
             record[key] = one_line(value) if key == "message" and isinstance(value, str) else value
-    if len(record) == 1:
-        return None
+    return json_line(record) if len(record) > 1 else None
+
+
+def json_line(record: dict[str, object]) -> str:
+    """Any record as one compact line."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_tasktiming.companion.lines import HEADER, companion_path
+from pytest_tasktiming.companion.lines import HEADER, companion_path, json_line
 
 _HEADER_BYTES = HEADER.encode("utf-8")
 
@@ -90,12 +90,21 @@ class Notes:
             return False
         return True
 
-    def records(self) -> Iterable[tuple[str, str | None, dict[str, Any]]]:
-        """``(task_id or task, mode or None, values)`` for rewriting the file (merge)."""
+    def update(self, other: Notes) -> None:
+        """Add what ``other`` says, over what these notes say (a later file's lines win)."""
+        for task_id, values in other.by_id.items():
+            self.by_id.setdefault(task_id, {}).update(values)
+        for name, values in other.by_name.items():
+            self.by_name.setdefault(name, {}).update(values)
+        self.skipped += other.skipped
+
+    def lines(self, task_ids: set[str]) -> Iterator[str]:
+        """These notes as companion lines: every task name's, and those of ``task_ids``."""
         for (task, mode), values in self.by_name.items():
-            yield task, mode, values
+            yield json_line({"task": task, "mode": mode, **values})
         for task_id, values in self.by_id.items():
-            yield task_id, None, values
+            if task_id in task_ids:
+                yield json_line({"task_id": task_id, **values})
 
 
 def read_notes(path: str | os.PathLike[str]) -> Notes:

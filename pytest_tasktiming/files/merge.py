@@ -2,7 +2,8 @@
 
 Both read every row into memory (each line once, as text), validate it by parsing, and write
 the result atomically: a temporary file next to the output, then ``os.replace``, all under the
-output's writer lock so no appended row is lost when the output is also an input.
+output's writer lock so no appended row is lost when the output is also an input. The inputs'
+companion files go along: the output's holds what they say of the tasks it keeps.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass, field
 
 import filelock
 
+from pytest_tasktiming.companion import HEADER as COMPANION_HEADER
+from pytest_tasktiming.companion import Notes, companion_path, read_notes
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
 
@@ -35,7 +38,8 @@ def merge(paths: Sequence[str], out: str) -> Rewrite:
     rewrite = Rewrite()
     seen: set[str] = set()
     entries: list[tuple[int, str]] = []
-    with _locked(out):
+    task_ids: set[str] = set()
+    with _locked(out), _locked(companion_path(out)):
         for path in paths:
             for row in _rows(path, rewrite):
                 raw = row.to_raw()
@@ -43,8 +47,10 @@ def merge(paths: Sequence[str], out: str) -> Rewrite:
                 if line not in seen:
                     seen.add(line)
                     entries.append((raw[TIMESTAMP], line))
+                    task_ids.add(row.task_id)
         entries.sort(key=lambda entry: entry[0])
         rewrite.rows_out = _write_atomically(out, (line for _, line in entries))
+        _carry_notes(paths, out, task_ids)
     return rewrite
 
 
@@ -55,10 +61,11 @@ def compact(path: str, out: str) -> Rewrite:
     """
     formatter = LineFormatter()
     rewrite = Rewrite()
-    with _locked(out):
+    with _locked(out), _locked(companion_path(out)):
         tasks = fold(_rows(path, rewrite))
         lines = (formatter.line(row.to_raw()) for row in tasks.values())
         rewrite.rows_out = _write_atomically(out, lines)
+        _carry_notes([path], out, set(tasks))
     return rewrite
 
 
@@ -75,8 +82,19 @@ def _locked(out: str) -> filelock.BaseFileLock:
     return filelock.FileLock(resolve_path(out) + ".lock")
 
 
-def _write_atomically(out: str, lines: Iterable[str]) -> int:
-    """Write the header and ``lines`` to a temporary file, then put it in place of ``out``."""
+def _carry_notes(paths: Sequence[str], out: str, task_ids: set[str]) -> None:
+    """Write the companion file of ``out``: what the inputs' say of the tasks kept, and of
+    task names; nothing when no input has one and ``out`` had none."""
+    notes = Notes()
+    for path in paths:
+        notes.update(read_notes(path))
+    target = companion_path(out)
+    if notes or os.path.exists(target):
+        _write_atomically(target, notes.lines(task_ids), header=COMPANION_HEADER)
+
+
+def _write_atomically(out: str, lines: Iterable[str], header: str = HEADER) -> int:
+    """Write ``header`` and ``lines`` to a temporary file, then put it in place of ``out``."""
     import gzip
     import tempfile
 
@@ -86,7 +104,7 @@ def _write_atomically(out: str, lines: Iterable[str]) -> int:
     try:
         with os.fdopen(fd, "wb") as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="wb") if out.endswith(".gz") else raw
-            stream.write(HEADER.encode("utf-8"))
+            stream.write(header.encode("utf-8"))
             for line in lines:
                 stream.write(line.encode("utf-8"))
                 count += 1
