@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,8 @@ import pytest
 
 from benchmarks.html_report import write_many_tasks
 from pytest_tasktiming import AsyncBufferedWriter, TaskRow
+from pytest_tasktiming.companion import HEADER as COMPANION_HEADER
+from pytest_tasktiming.companion import companion_path
 from pytest_tasktiming.records import HEADER, format_row, new_task_id
 from pytest_tasktiming.reports.dashboard import DashboardServer
 from pytest_tasktiming.reports.html import write_html_report
@@ -428,3 +431,59 @@ def test_report_of_100000_tasks_is_interactive_within_3_seconds(
     # The better of two openings: one load spike on a shared machine is not the page's doing.
     assert min(open_and_filter(), open_and_filter()) < 3.0
     assert lane_counts(viewer) == {"pytest": 4}
+
+
+# --- each task against its own limit (the companion file) --------------------------------------
+
+
+def write_notes(tsv: Path, *notes: dict[str, object], mode: str = "w") -> None:
+    path = Path(companion_path(str(tsv)))
+    with path.open(mode, encoding="utf-8") as stream:
+        if mode == "w":
+            stream.write(COMPANION_HEADER)
+        stream.writelines(json.dumps(note) + "\n" for note in notes)
+
+
+def test_report_judges_each_task_by_its_own_limit_and_shows_failure_messages(
+    viewer: Viewer, tmp_path: Path
+) -> None:
+    quick = task_rows("quick", "passed", at=0, duration=0.6)  # own 1 s, warned from 50 %
+    unlimited = task_rows("unlimited", "passed", at=1, duration=3500.0)  # own: no timeout
+    broken = task_rows("broken", "failed", at=2, duration=0.1)
+    tsv = write_tsv(tmp_path / "t.tsv", quick + unlimited + broken)
+    write_notes(
+        tsv,
+        {"task_id": quick[0].task_id, "limit": 1.0, "threshold": 0.5},
+        {"task_id": unlimited[0].task_id, "limit": 0.0, "threshold": 0.8},
+        {"task_id": broken[0].task_id, "message": "AssertionError: assert 1 == 2"},
+    )
+    viewer.open(write_html_report(tsv, tmp_path / "r.html").as_uri())
+    assert viewer.texts("#warnings-table tbody td:first-child") == ["quick"]
+    assert viewer.texts("#warnings-table tbody td:nth-child(4)") == ["60% of 1.00 s"]
+    assert table_column(viewer, 8) == ["", "", "AssertionError: assert 1 == 2"]
+
+
+def test_live_page_bars_judge_each_running_task_by_its_own_limit(
+    live: DashboardServer, viewer: Viewer, tsv_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    page = viewer.page
+    viewer.open(live.url)  # the default: timeout 4 s, warning from 2 s
+    short, long = new_task_id(), new_task_id()
+    with AsyncBufferedWriter(tsv_path) as writer:
+        writer.write(now_row(short, "own 2 s", "started", started_ago=3))
+        writer.write(now_row(long, "own 100 s", "started", started_ago=30))
+    meters = {
+        name: page.locator("#running-table tr", has_text=name).locator(".meter")
+        for name in ("own 2 s", "own 100 s")
+    }
+    expect(meters["own 100 s"]).to_have_class("meter over")  # by the default, before its own
+    write_notes(
+        tsv_path,
+        {"task_id": short, "limit": 2.0, "threshold": 0.8},
+        {"task_id": long, "limit": 100.0, "threshold": 0.25},
+    )
+    expect(meters["own 100 s"]).to_have_class("meter warning")
+    expect(meters["own 2 s"]).to_have_class("meter over")
+    expect(page.locator("#running-table tr", has_text="own 100 s")).to_contain_text("/ 100")

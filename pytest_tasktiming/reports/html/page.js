@@ -21,11 +21,16 @@
   };
 
   const tasks = new Map(); // task_id -> task, folded as records.fold does
+  // From the companion file: a task's own limit, threshold and failure message, and its
+  // name's (decorated code writes its limit once per name); null where it says nothing.
+  const notes = new Map(); // task_id -> {limit, threshold, message}
+  const named = new Map(); // mode + "\t" + task -> {limit, threshold}
   const state = {
     view: null, // [start, end] of the zoomed timeline, or null for everything
     sortKey: "start", sortDir: 1, filter: "", resultFilter: "",
     groups: [], all: [], rows: [], knownTimeouts: new Map(), skipped: config.skipped || 0,
     clockSkew: 0, offset: 0, generation: null, dirty: true, error: null, missing: false,
+    notesOffset: 0, notesGeneration: null,
   };
 
   // --- data ------------------------------------------------------------------------------
@@ -45,7 +50,27 @@
       task.kind = kindOf(task);
       tasks.set(id, task);
     }
-    if (payload.rows.length) state.dirty = true;
+    for (const [id, limit, threshold, message] of payload.notes || []) {
+      note(notes, id, { limit, threshold, message: message === null ? null : strings[message] });
+    }
+    for (const [task, mode, limit, threshold] of payload.named || []) {
+      note(named, strings[mode] + "\t" + strings[task], { limit, threshold });
+    }
+    if (payload.rows.length || (payload.notes || []).length) state.dirty = true;
+  }
+
+  // Lines of the companion file merge in order: what a later one says wins.
+  function note(map, key, values) {
+    const known = map.get(key) || {};
+    for (const [name, value] of Object.entries(values)) if (value !== null) known[name] = value;
+    map.set(key, known);
+  }
+
+  function noteOf(task, name) {
+    const own = notes.get(task.id);
+    if (own && own[name] !== undefined) return own[name];
+    const byName = named.get(task.mode + "\t" + task.name);
+    return byName && byName[name] !== undefined ? byName[name] : null;
   }
 
   function now() {
@@ -55,7 +80,16 @@
 
   function endOf(task) { return task.end === null ? Math.max(now(), task.start) : task.end; }
   function seconds(task) { return task.dur !== null ? task.dur : (endOf(task) - task.start) / 1000; }
-  function limitOf(task) { return state.knownTimeouts.get(task.name) || config.timeout; }
+  // Its own limit when the companion file says (0: none), else the one it was seen to hit.
+  function limitOf(task) {
+    const own = noteOf(task, "limit");
+    return own !== null ? own : state.knownTimeouts.get(task.name) || config.timeout;
+  }
+  function thresholdOf(task) {
+    const own = noteOf(task, "threshold");
+    return own !== null ? own : config.threshold;
+  }
+  function messageOf(task) { return noteOf(task, "message") || ""; }
 
   function kindOf(task) {
     if (task.result === "started") return "running";
@@ -68,7 +102,7 @@
 
   function isWarning(task) {
     const limit = limitOf(task);
-    return task.result !== "timeout" && limit > 0 && seconds(task) >= config.threshold * limit;
+    return task.result !== "timeout" && limit > 0 && seconds(task) >= thresholdOf(task) * limit;
   }
 
   function analyse() {
@@ -238,6 +272,13 @@
     table.hidden = items.length === 0;
   }
 
+  function messageCell(task) {
+    const text = messageOf(task);
+    const td = el("td", text, "message");
+    td.title = text;
+    return td;
+  }
+
   function nameCell(task) {
     const td = el("td", task.name);
     td.title = task.name;
@@ -259,8 +300,8 @@
       el("td", Math.round((100 * seconds(t)) / limitOf(t)) + "% of " + fmtSeconds(limitOf(t)), "num"),
     ]);
     document.getElementById("warning-hint").textContent =
-      `Tasks that ran ${Math.round(config.threshold * 100)}% of their timeout or more: the ` +
-      `timeout a task was seen to hit, else ${fmtSeconds(config.timeout)}.`;
+      `Tasks past their warning threshold (their own, else ${Math.round(config.threshold * 100)}%) ` +
+      `of their timeout: their own, else the one a task was seen to hit, else ${fmtSeconds(config.timeout)}.`;
     fillList("streaks-table", findStreaks(), (s) => [
       nameCell(s), el("td", s.count, "num"), el("td", fmtTime(s.from), "num"),
       el("td", s.endedBy, s.endedBy === "still failing" ? "result r-failed" : "result r-ok"),
@@ -310,7 +351,7 @@
       const ratio = limit > 0 ? elapsed / limit : 0;
       const meter = el("div", null, "meter");
       if (ratio >= 1) meter.classList.add("over");
-      else if (ratio >= config.threshold) meter.classList.add("warning");
+      else if (ratio >= thresholdOf(t)) meter.classList.add("warning");
       const fill = el("div", null, "fill");
       fill.style.width = Math.min(100, ratio * 100).toFixed(1) + "%";
       const text = limit > 0 ? `${fmtSeconds(elapsed)} / ${fmtSeconds(limit)}` : fmtSeconds(elapsed);
@@ -615,7 +656,7 @@
 
   const SORT_VALUE = {
     start: (t) => t.start, name: (t) => t.name, mode: (t) => t.mode, result: (t) => t.result,
-    dur: (t) => seconds(t), lane: (t) => t.lane, id: (t) => t.id,
+    dur: (t) => seconds(t), lane: (t) => t.lane, id: (t) => t.id, message: messageOf,
   };
 
   function computeRows() {
@@ -624,7 +665,7 @@
     const rows = state.all.filter((t) =>
       (!wanted || t.result === wanted) &&
       (!needle || lower(t.name).includes(needle) || lower(t.mode).includes(needle) ||
-        t.result.includes(needle) || t.id.includes(needle)));
+        t.result.includes(needle) || t.id.includes(needle) || lower(messageOf(t)).includes(needle)));
     if (state.sortKey === "start" && state.sortDir === 1) { state.rows = rows; return; } // as analysed
     const value = SORT_VALUE[state.sortKey];
     const dir = state.sortDir;
@@ -655,7 +696,7 @@
       const tr = document.createElement("tr");
       tr.append(el("td", fmtTime(t.start), "num"), nameCell(t), el("td", t.mode), resultCell(t),
         el("td", t.result === "started" ? "" : seconds(t).toFixed(6), "num"),
-        el("td", t.lane + 1, "num"), el("td", t.id));
+        el("td", t.lane + 1, "num"), el("td", t.id), messageCell(t));
       nodes.push(tr);
     }
     nodes.push(spacer((total - last) * TABLE_ROW_PX));
@@ -665,7 +706,7 @@
   function spacer(height) {
     const tr = el("tr", null, "spacer");
     const td = document.createElement("td");
-    td.colSpan = 7;
+    td.colSpan = 8;
     td.style.height = height + "px";
     tr.append(td);
     return tr;
@@ -751,14 +792,19 @@
   async function poll() {
     let more = false;
     try {
-      const query = new URLSearchParams({ offset: String(state.offset) });
+      const query = new URLSearchParams({
+        offset: String(state.offset), notes: String(state.notesOffset),
+      });
       if (state.generation !== null) query.set("gen", state.generation);
+      if (state.notesGeneration !== null) query.set("ngen", state.notesGeneration);
       const response = await fetch("api/rows?" + query, { cache: "no-store" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const payload = await response.json();
       if (payload.reset) { tasks.clear(); state.skipped = 0; state.dirty = true; }
       state.generation = payload.gen;
       state.offset = payload.offset;
+      state.notesGeneration = payload.notes_gen;
+      state.notesOffset = payload.notes_offset;
       state.missing = payload.missing;
       state.skipped += payload.skipped;
       state.clockSkew = payload.now - Date.now();
