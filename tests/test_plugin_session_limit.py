@@ -27,10 +27,10 @@ def test_the_running_test_times_out_and_the_rest_are_not_started(
 ) -> None:
     pytester.makepyfile(test_long=LONG_TESTS)
     result = pytester.runpytest_subprocess(
-        "--task-timing", "--task-timing-session-timeout=2", "-p", "no:xdist"
+        "--task-timing", "--task-timing-session-timeout=3", "-p", "no:xdist"
     )
     result.assert_outcomes(failed=1)
-    message = SESSION_ERROR.format(limit=2)
+    message = SESSION_ERROR.format(limit=3)
     result.stdout.fnmatch_lines(
         [
             f"E*TaskTimeoutError: task 'test_long.py::test_long[[]0[]]' timed out after *s: "
@@ -48,7 +48,7 @@ def test_the_running_test_times_out_and_the_rest_are_not_started(
 def test_the_ini_twin_sets_it_and_a_quiet_summary_counts_the_tests_left(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makeini("[pytest]\ntask_timing = true\ntask_timing_session_timeout = 2s\n")
+    pytester.makeini("[pytest]\ntask_timing = true\ntask_timing_session_timeout = 3s\n")
     pytester.makepyfile(test_long=LONG_TESTS)
     result = pytester.runpytest_subprocess("-q", "-p", "no:xdist")
     result.stdout.fnmatch_lines(

@@ -110,9 +110,11 @@ def _find(path: str, task_id: str) -> tuple[list[str] | None, list[str] | None]:
     return started, final
 
 
-def _final_row(started: list[str], result: str) -> RawRow:
-    """The final row for a task started in another process: wall-clock from start to now."""
-    now = clock.wall_ns()
+def _final_row(started: list[str], result: str, now: int | None = None) -> RawRow:
+    """The final row for a task started in another process: wall-clock from start to ``now``
+    (default: the clock's now)."""
+    if now is None:
+        now = clock.wall_ns()
     start_ns = to_ns(parse_time(started[START_TIME]))
     duration = max(now - start_ns, 0)
     return (now, started[MODE], started[TASK_ID], start_ns, now, duration, started[TASK], result)
@@ -139,8 +141,8 @@ def watch(path: str, task_id: str, deadline_ns: int) -> None:
             return
     if os.path.exists(path):
         started, final = _find(path, task_id)
-        if started is not None and final is None:
-            _write(path, _final_row(started, TIMEOUT))
+        if started is not None and final is None:  # ended at its deadline, however late we are
+            _write(path, _final_row(started, TIMEOUT, deadline_ns))
 
 
 _WATCH_INTERVAL = 1.0
