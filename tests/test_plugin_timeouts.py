@@ -186,6 +186,25 @@ def test_pytest_timeout_keeps_its_tests_we_only_warn_and_record_its_timeout(
     assert main(["check", str(pytester.path / "task_timing.tsv")]) == 1
 
 
+def test_pytest_timeout_of_the_test_function_only_is_recorded_as_timeout(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_func_only="""
+        import time
+        import pytest
+
+        @pytest.mark.timeout(0.5, func_only=True)
+        def test_sleeps():
+            time.sleep(5)
+        """
+    )
+    pytester.runpytest("--task-timing", "-p", "timeout").assert_outcomes(failed=1)
+    (row,) = final_by_task(pytester.path / "task_timing.tsv").values()
+    assert row.result == "timeout"
+    assert row.duration is not None and row.duration >= 0.5
+
+
 @pytest.mark.parametrize(
     "workers",
     [pytest.param(["-p", "no:xdist"], id="serial"), pytest.param(["-n", "1"], id="xdist")],

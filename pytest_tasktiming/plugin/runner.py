@@ -162,10 +162,8 @@ class Runner:
         if running.unheeded is not None and report.passed:
             _fail(report, running.unheeded)  # pytest and the file agree: it timed out
             running.unheeded = None
-        elif report.failed and running.their_timer is not None:
-            running.their_timer.note(report)
-            if running.their_timer.stopped_it and running.stack is None:
-                running.stack = str(getattr(report.longrepr, "reprtraceback", "")) or None
+        elif report.failed and self.beside_pytest_timeout:
+            self._note_their_timeout(running, report)
         running.record(report)
         if report.when == "teardown":
             running.finished = True
@@ -178,6 +176,14 @@ class Runner:
             if running.warnings:
                 record_warnings(self.config, running)
             self._deliver(running, report, self._payload(running, result, duration, span))
+
+    def _note_their_timeout(self, running: RunningTest, report: pytest.TestReport) -> None:
+        """Was this failure pytest-timeout's? (Its timer may have started with the call.)"""
+        timer = running.their_timer = running.item.stash.get(TIMER, None)
+        if timer is not None:
+            timer.note(report)
+            if timer.stopped_it and running.stack is None:
+                running.stack = str(getattr(report.longrepr, "reprtraceback", "")) or None
 
     def _deliver(self, running: RunningTest, report: pytest.TestReport, payload: Payload) -> bool:
         """Hand a finished test to the recorder, or in an xdist worker attach it to ``report``
