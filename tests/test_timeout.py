@@ -786,6 +786,14 @@ def test_timeout_errors_pickle_as_plain_task_timeout_errors() -> None:
     assert type(warning) is TaskTimeoutWarning
 
 
+def test_a_timeout_that_is_not_the_tasks_own_says_which_limit_it_reached() -> None:
+    error = TaskTimeoutError("t", 5.0, 6.25, "the session's 6s limit was reached")
+    assert str(error) == "task 't' timed out after 6.250s: the session's 6s limit was reached"
+    clone = pickle.loads(pickle.dumps(error))
+    assert (clone.reason, str(clone)) == (error.reason, str(error))
+    assert TaskTimeoutError("t", 5.0, 6.25).reason is None
+
+
 def test_with_block_raises_a_plain_error_pointing_at_the_interrupted_line() -> None:
     def task() -> None:
         with watch("traced", 0.2, on_warning=quiet):
