@@ -63,13 +63,14 @@ def test_under_xdist_each_worker_stops_its_test_at_the_same_end(
     result = pytester.runpytest_subprocess(
         "--task-timing", "--task-timing-session-timeout=8", "-n", "2"
     )
-    finals = final_by_task(pytester.path / "task_timing.tsv")
-    # Each worker was running one test when the end came (unless it was still starting).
-    assert 1 <= len(finals) <= 2, result.stdout.str()
-    assert {row.result for row in finals.values()} == {"timeout"}
+    tsv = pytester.path / "task_timing.tsv"
+    finals = final_by_task(tsv) if tsv.exists() else {}
+    # Each worker was running one test when the end came; a worker that took longer than
+    # that to start (a busy machine) started none.
+    assert len(finals) <= 2, result.stdout.str()
+    assert all(row.result == "timeout" for row in finals.values())
     assert all(row.duration is not None and row.duration < 30 for row in finals.values())
-    outcomes = result.parseoutcomes()
-    assert outcomes["failed"] == len(finals)
+    assert result.parseoutcomes().get("failed", 0) == len(finals)
     message = SESSION_ERROR.format(limit=8)
     result.stdout.fnmatch_lines([f"not started: {10 - len(finals)} tests, {message}"])
     assert result.stdout.str().count(message) >= len(finals) + 1

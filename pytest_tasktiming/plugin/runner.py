@@ -116,25 +116,22 @@ class Runner:
             options = self._deadline_options(settings)
         else:
             settings, options = self.settings, self._options
-        timeout = settings.timeout
         session = self.session_limit
-        if session is not None:
-            left = session.left()
-            if left <= 0:
-                stop_session(item.session, f"tasktiming: {session.reason}")
-                return True  # not started: the session is over
-            if timeout is None or left < timeout:
-                timeout = left
-                options = self._deadline_options(settings, session.reason)
+        left = None if session is None else session.left()
+        if session is not None and left is not None and left <= 0:
+            stop_session(item.session, f"tasktiming: {session.reason}")
+            return True  # not started: the session is over
         their_timer = stash[TIMER] if self.beside_pytest_timeout and TIMER in stash else None
-        running = self.current = RunningTest(item, settings, their_timer)
-        if timeout != settings.timeout:
-            running.limit, running.session_bound = timeout, True
+        running = self.current = RunningTest(item, settings, their_timer, session_left=left)
+        if session is not None and running.session_bound:
+            options = self._deadline_options(settings, session.reason)
         if settings is self.settings and not running.session_bound:
             running.fields = self._fields
         else:
-            running.fields = _limit_fields(timeout, settings.warning_threshold, settings.enforce)
-        running.deadline = register(running.task, timeout, None, options)
+            running.fields = _limit_fields(
+                running.limit, settings.warning_threshold, settings.enforce
+            )
+        running.deadline = register(running.task, running.limit, None, options)
         if self.recorder is not None:
             self.recorder.start(
                 running.nodeid,

@@ -23,8 +23,14 @@ class RunningTest:
     )  # fmt: skip
 
     def __init__(
-        self, item: pytest.Item, settings: Settings, their_timer: TheirTimer | None = None
+        self,
+        item: pytest.Item,
+        settings: Settings,
+        their_timer: TheirTimer | None = None,
+        *,
+        session_left: float | None = None,
     ) -> None:
+        """:param session_left: seconds until the session's end, when it has one."""
         self.item = item
         self.nodeid = nodeid = item.nodeid  # pytest 9 builds the string at each access
         self.settings = settings
@@ -35,7 +41,12 @@ class RunningTest:
         self.deadline: Deadline | None = None
         self.limit = settings.timeout
         self.fields = ""  # the limit as the companion file writes it (companion.limit_fields)
-        self.session_bound = False  # the limit is the session's end, nearer than its own
+        # The limit is the session's end, when that comes before the test's own timeout.
+        self.session_bound = session_left is not None and (
+            self.limit is None or session_left < self.limit
+        )
+        if self.session_bound:
+            self.limit = session_left
         # Why the test fails though its code passes: it ignored its timeout (see _on_stuck).
         self.unheeded: str | None = None
         self.message: str | None = None  # the first failure's one line
