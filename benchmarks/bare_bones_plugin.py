@@ -15,10 +15,10 @@ import pytest
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.records import new_task_id
-from pytest_tasktiming.timeout import register
+from pytest_tasktiming.timeout import DeadlineOptions, register
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
-OPTIONS = (0.8, True, None, None, None, None, None)
+OPTIONS = DeadlineOptions(0.8, True)
 
 
 class BareBones:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from plugin_helpers import final_by_task, rows_of
+from waiting import wait_until
 
 from pytest_tasktiming.cli import main
 
@@ -144,7 +145,7 @@ def test_warning_reaches_the_terminal_while_the_test_is_still_running(
         while line and "tasktiming:" not in line:
             line = process.stderr.readline()
         assert process.poll() is None, "pytest ended before the warning"
-        fifo.write_text("go")
+        release(fifo, process)
         stdout, _ = process.communicate(timeout=60)
     assert line.startswith("tasktiming: test_waits.py::test_waits_for_the_outer_test has run 0.")
     assert line.rstrip().endswith("1% of its 30s timeout")
@@ -163,6 +164,23 @@ def test_timed_by_pytest_timeout():
 def test_after():
     pass
 """
+
+
+def release(fifo: Path, process: subprocess.Popen[str]) -> None:
+    """Write "go" to the FIFO the test is blocked on; fail, never hang, if it ended first."""
+    opened: list[int] = []
+
+    def reader_is_there() -> bool:
+        try:  # without a reader, a non-blocking open fails instead of waiting for one
+            opened.append(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        except OSError:
+            return process.poll() is not None
+        return True
+
+    wait_until(reader_is_there, timeout=60)
+    assert opened, f"pytest ended with status {process.returncode} before reading {fifo}"
+    os.write(opened[0], b"go")
+    os.close(opened[0])
 
 
 def test_pytest_timeout_keeps_its_tests_we_only_warn_and_record_its_timeout(
