@@ -18,7 +18,7 @@ from pytest_tasktiming.records import new_task_id
 from pytest_tasktiming.timeout import DeadlineOptions, register
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
-OPTIONS = DeadlineOptions(0.8, True)
+OPTIONS = DeadlineOptions(0.8, enforce=True)
 
 
 class BareBones:

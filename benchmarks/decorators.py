@@ -20,10 +20,7 @@ from __future__ import annotations
 import argparse
 import collections
 import itertools
-import logging
-import logging.handlers
 import os
-import queue
 import statistics
 import tempfile
 import time
@@ -32,6 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import wrapt
+from _common import queued_file_logger
 
 from pytest_tasktiming import _task_run as _run
 from pytest_tasktiming import set_recording, timed, timed_task
@@ -82,15 +80,8 @@ def codetiming_timer(folder: str) -> tuple[Callable[[], object], Callable[[], No
 
 
 def logging_per_call(folder: str) -> tuple[Callable[[], object], Callable[[], None]]:
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handler = logging.FileHandler(os.path.join(folder, "log.txt"), encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s\t%(message)s"))
-    listener = logging.handlers.QueueListener(records, handler)
-    logger = logging.getLogger(f"bench.{folder}")
-    logger.propagate = False
-    logger.addHandler(logging.handlers.QueueHandler(records))
-    logger.setLevel(logging.INFO)
-    listener.start()
+    log = os.path.join(folder, "log.txt")
+    logger, flush = queued_file_logger(log, "%(asctime)s\t%(message)s", f"bench.{folder}")
     read = time.perf_counter_ns
 
     def wrapper() -> int:
@@ -99,10 +90,6 @@ def logging_per_call(folder: str) -> tuple[Callable[[], object], Callable[[], No
             return work()
         finally:
             logger.info("work\t%d", read() - start)
-
-    def flush() -> None:
-        listener.stop()
-        handler.close()
 
     return wrapper, flush
 

@@ -83,7 +83,12 @@ def make_suite(root: Path, count: int) -> Path:
     return suite
 
 
-def command(suite: Path, args: list[str], out: Path, *, full_gc: bool = True) -> list[str]:
+NO_FULL_GC = "import gc, sys, pytest; gc.set_threshold(700, 10, 10**9); sys.exit(pytest.main())"
+
+
+def command(
+    suite: Path, args: list[str], out: Path, *, full_gc: bool = True, program: str = NO_FULL_GC
+) -> list[str]:
     """The pytest run; without ``full_gc`` its garbage collector never scans the whole heap.
 
     A full collection walks all of pytest's objects: one more or one fewer between the two
@@ -91,19 +96,17 @@ def command(suite: Path, args: list[str], out: Path, *, full_gc: bool = True) ->
     than the differences measured. Counted runs go without; the younger generations, whose
     cost follows each plugin's allocations, are still collected.
     """
-    start = ["-m", "pytest"] if full_gc else ["-c", NO_FULL_GC]
+    start = ["-m", "pytest"] if full_gc else ["-c", program]
     return [
         sys.executable, *start, "-q", "-p", "no:cacheprovider", str(suite),
         *(arg.format(out=out) for arg in args),
     ]  # fmt: skip
 
 
-NO_FULL_GC = "import gc, sys, pytest; gc.set_threshold(700, 10, 10**9); sys.exit(pytest.main())"
-
-
 def environment(out: Path) -> dict[str, str]:
-    return {
-        **os.environ,
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {  # bytecode written once and then read, as on a user's machine
+        **inherited,
         "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
         "TASK_TIMING_FILE": str(out / "task_timing.tsv"),
         # String hashing is salted per process; the salt moves instruction counts by ~5k.
@@ -157,12 +160,12 @@ def print_times(title: str, medians: dict[str, tuple[float, float]], base: str, 
         )
 
 
-def instructions(suite: Path, args: list[str], out: Path) -> int:
+def instructions(suite: Path, args: list[str], out: Path, program: str = NO_FULL_GC) -> int:
     """Instructions executed by one pytest run, counted by cachegrind."""
     process = subprocess.run(
         [
             "valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-            *command(suite, args, out, full_gc=False),
+            *command(suite, args, out, full_gc=False, program=program),
         ],
         env=environment(out),
         check=True,

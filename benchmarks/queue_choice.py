@@ -14,6 +14,18 @@ from collections import deque
 from collections.abc import Callable
 
 
+def drained(pop: Callable[[], object], empty: type[Exception]) -> int:
+    """Call ``pop`` until it raises ``empty``, as the writer's thread empties its queue; return
+    how many items it took."""
+    count = 0
+    while True:
+        try:
+            pop()
+        except empty:
+            return count
+        count += 1
+
+
 class SharedDeque:
     """The writer's design: one deque, ``append`` is atomic under the GIL."""
 
@@ -22,13 +34,7 @@ class SharedDeque:
         self.put = self.items.append
 
     def drain(self) -> int:
-        count = 0
-        while True:
-            try:
-                self.items.popleft()
-            except IndexError:
-                return count
-            count += 1
+        return drained(self.items.popleft, IndexError)
 
 
 class PerThreadDeques:
@@ -49,15 +55,7 @@ class PerThreadDeques:
         mine.append(item)
 
     def drain(self) -> int:
-        count = 0
-        for items in list(self.all):
-            while True:
-                try:
-                    items.popleft()
-                except IndexError:
-                    break
-                count += 1
-        return count
+        return sum(drained(items.popleft, IndexError) for items in list(self.all))
 
 
 class SimpleQueue:
@@ -68,13 +66,7 @@ class SimpleQueue:
         self.put = self.items.put
 
     def drain(self) -> int:
-        count = 0
-        while True:
-            try:
-                self.items.get_nowait()
-            except queue.Empty:
-                return count
-            count += 1
+        return drained(self.items.get_nowait, queue.Empty)
 
 
 def run(design: Callable[[], SharedDeque | PerThreadDeques | SimpleQueue], threads: int,

@@ -9,10 +9,7 @@ Throughput counts until every row is in the file. Run: ``python benchmarks/write
 from __future__ import annotations
 
 import argparse
-import logging
-import logging.handlers
 import os
-import queue
 import statistics
 import tempfile
 import threading
@@ -20,6 +17,7 @@ import time
 from collections.abc import Callable
 
 import filelock
+from _common import queued_file_logger
 
 from pytest_tasktiming import AsyncBufferedWriter
 from pytest_tasktiming.records import LineFormatter, RawRow, new_task_id
@@ -71,19 +69,10 @@ def run_ours(path: str, rows: list[RawRow], threads: int) -> list[int]:
 
 
 def run_logging(path: str, rows: list[RawRow], threads: int) -> list[int]:
-    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    listener = logging.handlers.QueueListener(records, handler)
-    logger = logging.getLogger(f"bench-{id(rows)}-{threads}")
-    logger.propagate = False
-    logger.addHandler(logging.handlers.QueueHandler(records))
-    logger.setLevel(logging.INFO)
-    listener.start()
+    logger, stop = queued_file_logger(path, "%(message)s", f"bench-{id(rows)}-{threads}")
     fmt = "\t".join(["%s"] * 8)
     latencies = drive(lambda row: logger.info(fmt, *row), rows, threads)
-    listener.stop()
-    handler.close()
+    stop()
     return latencies
 
 

@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 
-@dataclass(slots=True)
 class _Clocks:
-    """Holds the real clock functions behind an attribute freezegun does not scan."""
+    """Holds the real clock functions behind an attribute freezegun does not scan.
 
-    wall_ns: Callable[[], int]
-    """Wall-clock nanoseconds since the epoch (UTC): for start and end timestamps."""
-    mono_ns: Callable[[], int]
-    """Monotonic nanoseconds: for durations, never affected by clock changes."""
-    mono: Callable[[], float]
-    """Monotonic seconds on the same clock as ``mono_ns``: for deadlines."""
+    ``wall_ns``: wall-clock nanoseconds since the epoch (UTC), for start and end timestamps;
+    ``mono_ns``: monotonic nanoseconds, for durations, never affected by clock changes;
+    ``mono``: monotonic seconds on the same clock as ``mono_ns``, for deadlines. A plain
+    slotted class: a dataclass would cost every session's start-up more than the rest here.
+    """
+
+    __slots__ = ("mono", "mono_ns", "wall_ns")
+
+    def __init__(
+        self,
+        wall_ns: Callable[[], int],
+        mono_ns: Callable[[], int],
+        mono: Callable[[], float],
+    ) -> None:
+        self.wall_ns = wall_ns
+        self.mono_ns = mono_ns
+        self.mono = mono
 
 
 clock = _Clocks(wall_ns=time.time_ns, mono_ns=time.perf_counter_ns, mono=time.perf_counter)

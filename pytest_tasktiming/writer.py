@@ -2,7 +2,7 @@
 
 Callers never touch the disk: ``put`` is a ``deque.append`` (one atomic C call under the GIL,
 no lock). The thread wakes when ``buffer_size`` rows wait or every ``flush_interval``, formats
-everything queued and appends it with one ``write`` under a ``filelock`` lock next to the file,
+everything queued and appends it with one ``write`` under the lock next to the file (``appending``),
 so any number of threads and processes can share it.
 
 One shared deque beats per-thread queues in CPython: measured by benchmarks/queue_choice.py
@@ -26,13 +26,13 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import append_locked
+from pytest_tasktiming.appending import LockTimeout, append_locked, lock_for
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.paths import resolve_path
-from pytest_tasktiming.records import HEADER, LineFormatter, RawRow, TaskRow
+from pytest_tasktiming.records import HEADER, LineFormatter, RawRow
 
 if TYPE_CHECKING:
-    import filelock
+    from pytest_tasktiming.records import TaskRow
 
 log = logging.getLogger("pytest_tasktiming")
 
@@ -107,9 +107,7 @@ class AsyncBufferedWriter:
         self._wake_at = 0
         self._io_lock = threading.Lock()
         self._start_lock = threading.Lock()
-        import filelock  # here, not at import: pytest imports us in sessions that never write
-
-        self._file_lock = filelock.FileLock(self.path + ".lock", timeout=self.lock_timeout)
+        self._file_lock = lock_for(self.path, self.lock_timeout)
         self._formatter = self._new_formatter()
         self._pending: deque[str] = deque()
         self._error: str | None = None
@@ -253,7 +251,7 @@ class AsyncBufferedWriter:
         try:
             data = "".join(pending).encode("utf-8")
             append_locked(self.path, data, self._file_lock, self.fsync, self.header)
-        except (OSError, _lock_timeout()) as error:
+        except (OSError, LockTimeout) as error:
             self._record_failure(error)
             return
         pending.clear()
@@ -303,18 +301,11 @@ def _now() -> float:
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, _lock_timeout()):
-        return f"lock {error.lock_file} not acquired in time"
+    if isinstance(error, LockTimeout):
+        return str(error)
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return str(error) or type(error).__name__
-
-
-def _lock_timeout() -> type[filelock.Timeout]:
-    """filelock's timeout error, imported only once something is written."""
-    import filelock
-
-    return filelock.Timeout
 
 
 # --- the process's writers -----------------------------------------------------------------

@@ -1,13 +1,18 @@
-"""Shared by the plugin tests: read a run's rows, and its ``--junitxml`` for comparison."""
+"""Shared by the plugin tests: run pytest in a process, read a run's rows, and its
+``--junitxml`` for comparison."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
+from processes import run_captured
+
 from pytest_tasktiming import TaskRow, fold, read_rows
-from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.workers import stable_nodeid
 
 OUTCOMES_TEST = """
 import pytest
@@ -83,6 +88,15 @@ def test_in_a_group():
 """
 """Decorated code inside tests: 6 calls of ``helper`` and ``block`` each, and one test in an
 xdist group."""
+
+
+def run_pytest_process(
+    cwd: Path, *args: str, timeout: float = 60, **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``pytest --task-timing ARGS`` in a process of its own, its output captured: for what
+    ends the process, or settings read from the environment at start-up."""
+    argv = [sys.executable, "-m", "pytest", "--task-timing", *args]
+    return run_captured(argv, cwd=cwd, timeout=timeout, **env)
 
 
 def rows_of(path: Path) -> list[TaskRow]:

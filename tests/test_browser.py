@@ -7,8 +7,7 @@ import json
 import os
 import re
 import shutil
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -319,16 +318,10 @@ def test_hostile_task_name_shows_as_text_and_never_runs(
 
 
 @pytest.fixture
-def live(tsv_path: Path) -> Iterator[DashboardServer]:
+def live(tsv_path: Path, serving: Callable[[DashboardServer], DashboardServer]) -> DashboardServer:
     """A dashboard server; tests take it before ``viewer`` so the page closes first."""
     tsv_path.write_text(HEADER, encoding="utf-8")
-    server = DashboardServer(str(tsv_path), port=0, timeout=4.0, threshold=0.5, poll_ms=150)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
+    return serving(DashboardServer(str(tsv_path), port=0, timeout=4.0, threshold=0.5, poll_ms=150))
 
 
 def now_row(task_id: str, name: str, result: str, *, started_ago: float) -> TaskRow:

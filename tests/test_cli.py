@@ -6,12 +6,12 @@ import csv
 import io
 import json
 import threading
-import time
 from pathlib import Path
 
 import filelock
 import pytest
 from history_files import BUILD, DEPLOY, KNOWN, Run, at, write_history
+from waiting import wait_until
 
 from pytest_tasktiming import read_rows
 from pytest_tasktiming._timing import clock
@@ -391,8 +391,8 @@ def test_start_with_a_timeout_records_timeout_when_the_task_is_not_stopped(
     run, tsv_path: Path
 ) -> None:
     task_id = run("start", "hangs", "--timeout", "0.3")[1].strip()
-    rows = _wait_for_rows(tsv_path, 2)
-    assert [(row.task_id, row.result) for row in rows] == [
+    _wait_for_rows(tsv_path, 2)
+    assert [(row.task_id, row.result) for row in read_rows(tsv_path)] == [
         (task_id, "started"),
         (task_id, "timeout"),
     ]
@@ -404,26 +404,19 @@ def test_start_with_a_timeout_records_timeout_when_the_task_is_not_stopped(
 
 
 def test_a_task_stopped_in_time_is_left_alone_by_the_watcher(run, tsv_path: Path) -> None:
-    task_id = run("start", "quick", "--timeout", "0.5")[1].strip()
+    # Seconds, not a fraction of one: a busy machine may take that long to get to the stop.
+    task_id = run("start", "quick", "--timeout", "3")[1].strip()
     assert run("stop", task_id)[0] == 0
-    other = run("start", "marker", "--timeout", "0.6")[1].strip()
+    other = run("start", "marker", "--timeout", "3.1")[1].strip()
     _wait_for_rows(tsv_path, 4)  # the second watcher fired, so the first had its turn
     results = [(row.task_id, row.result) for row in read_rows(tsv_path)]
     assert (task_id, "timeout") not in results
     assert (other, "timeout") in results
 
 
-def _wait_for_rows(path: Path, count: int) -> list:  # type: ignore[type-arg]
+def _wait_for_rows(path: Path, count: int) -> None:
     """Wait (at most 20 s) for the detached watcher to append its row."""
-    import time
-
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        rows = list(read_rows(path))
-        if len(rows) >= count:
-            return rows
-        time.sleep(0.05)
-    raise AssertionError(f"{path} never reached {count} rows")
+    wait_until(lambda: len(list(read_rows(path))) >= count, timeout=20)
 
 
 def test_the_watcher_of_a_task_stopped_in_time_leaves_without_waiting_for_the_deadline(
@@ -432,10 +425,7 @@ def test_the_watcher_of_a_task_stopped_in_time_leaves_without_waiting_for_the_de
     task_id = run("start", "quick", "--timeout", "1h")[1].strip()
     assert _watchers_of(task_id), "start --timeout leaves a watcher"
     assert run("stop", task_id)[0] == 0
-    deadline = time.monotonic() + 20
-    while _watchers_of(task_id):
-        assert time.monotonic() < deadline, "the watcher outlived its stopped task"
-        threading.Event().wait(0.1)
+    wait_until(lambda: not _watchers_of(task_id), timeout=20)  # it left before the deadline
     assert [row.result for row in read_rows(tsv_path)] == ["started", "completed"]
 
 

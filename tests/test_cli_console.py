@@ -57,7 +57,7 @@ def workdir(tmp_path: Path) -> Path:
         pytest.param(["compact", "garbage.tsv", "-o", "c.tsv"], 2, "header", id="compact-2"),
         pytest.param(["stop", "nope-1"], 2, "unknown task id 'nope-1'", id="stop-2"),
         pytest.param(["scan", str(CORPUS / "python/negatives.py")], 0, "No timeouts", id="scan-0"),
-        pytest.param(["scan", str(CORPUS / "config")], 1, "TT201", id="scan-text"),
+        pytest.param(["scan", str(CORPUS / "config")], 1, "TT001", id="scan-text"),
         pytest.param(
             ["scan", str(CORPUS / "ci"), "--format", "json"], 1, '"value": 7200.0', id="scan-json"
         ),

@@ -8,13 +8,12 @@ A block marked ```console approx also compares its numbers and timestamps loosel
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from processes import run_captured
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "cli.md"
@@ -67,16 +66,7 @@ def test_the_session_in_the_docs_is_what_the_commands_print(
     script = "exec 2>&1\n" + "".join(
         f"status=$?; echo '{MARK}'; (exit $status); {command}\n" for command, _ in steps
     )
-    env = {key: value for key, value in os.environ.items() if key != "TASK_TIMING_FILE"}
-    result = subprocess.run(
-        ["bash", "-c", script],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_captured(["bash", "-c", script], cwd=workdir)  # with the default file
     outputs = result.stdout.split(MARK + "\n")[1:]
     assert len(outputs) == len(steps), result.stdout
     for (command, expected), actual in zip(steps, outputs, strict=True):

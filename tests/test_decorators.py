@@ -10,17 +10,16 @@ import functools
 import inspect
 import logging
 import multiprocessing
-import os
 import pickle
-import subprocess
 import sys
-import textwrap
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from processes import run_captured, run_python
+from waiting import run_in_thread
 
 from pytest_tasktiming import (
     FailureLimitExceeded,
@@ -55,11 +54,12 @@ def results_in(path: Path) -> list[tuple[str, str]]:
     return [(row.task, row.result) for row in finals_in(path)]
 
 
-def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, timeout=120, check=False, env={**os.environ, **env},
-    )  # fmt: skip
+def only_duration(path: Path, result: str) -> float:
+    """The duration of the one task in the file, once it checked that it ended in ``result``."""
+    (final,) = finals_in(path)
+    assert final.result == result
+    assert final.duration is not None
+    return final.duration
 
 
 @pytest.fixture(autouse=True)
@@ -108,8 +108,7 @@ def test_the_duration_is_the_time_the_body_took(tsv_path: Path) -> None:
         threading.Event().wait(0.2)
 
     wait()
-    (final,) = finals_in(tsv_path)
-    assert final.duration is not None and 0.2 <= final.duration < 2
+    assert 0.2 <= only_duration(tsv_path, "completed") < 2
 
 
 def test_an_exception_is_a_failed_row_and_reaches_the_caller_untouched(tsv_path: Path) -> None:
@@ -246,9 +245,7 @@ def test_an_async_function_is_timed_around_its_awaited_body(tsv_path: Path) -> N
         return await pending
 
     assert asyncio.run(main()) == 7
-    (final,) = finals_in(tsv_path)
-    assert final.result == "completed"
-    assert final.duration is not None and 0.05 <= final.duration < 0.3
+    assert 0.05 <= only_duration(tsv_path, "completed") < 0.3
 
 
 def test_a_coroutine_driven_outside_asyncio_is_recorded_and_never_interrupted(
@@ -276,9 +273,7 @@ def test_a_generator_is_timed_over_the_whole_iteration(tsv_path: Path) -> None:
     assert [row.result for row in rows_in(tsv_path)] == ["started"]
     threading.Event().wait(0.2)  # the consumer's time between items is part of the iteration
     assert list(iterator) == [1, 2]
-    (final,) = finals_in(tsv_path)
-    assert final.result == "completed"
-    assert final.duration is not None and final.duration >= 0.2
+    assert only_duration(tsv_path, "completed") >= 0.2
 
 
 def test_a_generator_passes_sent_values_and_its_return_value_through(tsv_path: Path) -> None:
@@ -795,10 +790,29 @@ def test_an_unhashable_block_name_is_refused_clearly_and_a_block_can_have_its_ow
     assert rows_in(tsv_path) == []
 
 
-def test_timeouts_accept_seconds_as_numbers_or_strings_with_units() -> None:
-    for timeout in (90, 1.5, "90", "30m", "1.5h", None, 0):
-        timed_task(timeout=timeout)(documented)
-        timed("block", timeout=timeout)
+@pytest.mark.parametrize(
+    "timeout",
+    [
+        pytest.param(90, id="int"),
+        pytest.param(1.5, id="float"),
+        pytest.param("90", id="string-seconds"),
+        pytest.param("30m", id="minutes"),
+        pytest.param("1.5h", id="hours"),
+        pytest.param(None, id="none"),
+        pytest.param(0, id="zero"),
+    ],
+)
+def test_timeouts_accept_seconds_as_numbers_or_strings_with_units(
+    tsv_path: Path, timeout: float | str | None
+) -> None:
+    @timed_task(name="work", timeout=timeout)
+    def work() -> str:
+        return "done"
+
+    assert work() == "done"
+    with timed("block", timeout=timeout):
+        pass
+    assert results_in(tsv_path) == [("work", "completed"), ("block", "completed")]
 
 
 def logged(text: str, within: float = 10.0) -> bool:
@@ -834,9 +848,7 @@ def test_a_call_past_its_timeout_in_the_main_thread_raises_and_is_recorded_as_ti
     assert type(info.value) is TaskTimeoutError
     assert (info.value.task, info.value.timeout) == ("hangs", 0.3)
     assert 0.3 <= info.value.elapsed < 5
-    (final,) = finals_in(tsv_path)
-    assert final.result == "timeout"
-    assert final.duration is not None and 0.3 <= final.duration < 5
+    assert 0.3 <= only_duration(tsv_path, "timeout") < 5
 
 
 def test_a_call_past_its_timeout_in_a_worker_thread_is_stopped_in_its_own_code(
@@ -847,23 +859,8 @@ def test_a_call_past_its_timeout_in_a_worker_thread_is_stopped_in_its_own_code(
         while True:
             pass
 
-    raised: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            spins()
-        except BaseException as error:
-            raised.append(error)
-
-    def run_worker() -> None:
-        thread = threading.Thread(target=worker)
-        thread.start()
-        thread.join(timeout=30)
-        assert not thread.is_alive()
-
     with pytest.warns(TaskTimeoutWarning):
-        run_worker()
-    (error,) = raised
+        error = run_in_thread(spins)
     assert type(error) is TaskTimeoutError
     assert error.task == "spins"
     assert results_in(tsv_path) == [("spins", "timeout")]
@@ -919,9 +916,7 @@ def test_without_enforcement_a_late_call_only_warns_and_completes(tsv_path: Path
     with pytest.warns(TaskTimeoutWarning) as warned:
         assert late() == "finished"
     assert "task 'late' ran past its 0.2s timeout" in str(warned[-1].message)
-    (final,) = finals_in(tsv_path)
-    assert final.result == "completed"
-    assert final.duration is not None and final.duration >= 0.2
+    assert only_duration(tsv_path, "completed") >= 0.2
 
 
 def test_a_timeout_the_body_swallows_is_still_recorded_as_timeout(tsv_path: Path) -> None:
@@ -1022,10 +1017,9 @@ def test_the_orchestrator_example_records_its_steps_and_its_retry_loops_stop(
 ) -> None:
     path = tmp_path / "t.tsv"
     script = Path(__file__).resolve().parent.parent / "examples" / "orchestrator.py"
-    result = subprocess.run(
-        [sys.executable, str(script)], capture_output=True, text=True, timeout=60,
-        check=False, cwd=tmp_path, env={**os.environ, "TASK_TIMING_FILE": str(path)},
-    )  # fmt: skip
+    result = run_captured(
+        [sys.executable, str(script)], cwd=tmp_path, timeout=60, TASK_TIMING_FILE=str(path)
+    )
     assert result.returncode == 0, result.stderr
     assert "search: giving up: 'health check' failed 3 times in a row" in result.stdout
     results = collections.Counter(results_in(path))

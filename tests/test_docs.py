@@ -6,13 +6,12 @@ in an empty directory with ``TASK_TIMING_FILE`` pointing there. ```python no-run
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from processes import run_captured
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "README.md"]
@@ -29,15 +28,6 @@ def python_blocks(page: Path) -> list[str]:
 )
 def test_every_python_example_in_the_page_runs(page: Path, tmp_path: Path) -> None:
     program = "\n\n".join(python_blocks(page))
-    env = {**os.environ, "TASK_TIMING_FILE": str(tmp_path / "task_timing.tsv")}
-    env.pop("TASK_TIMING", None)
-    result = subprocess.run(
-        [sys.executable, "-c", program],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    tsv = str(tmp_path / "task_timing.tsv")
+    result = run_captured([sys.executable, "-c", program], cwd=tmp_path, TASK_TIMING_FILE=tsv)
     assert result.returncode == 0, f"{page.name} examples failed:\n{result.stderr}"

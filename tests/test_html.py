@@ -237,12 +237,8 @@ def test_pytest_option_writes_the_report_of_the_session(pytester: pytest.Pyteste
     data = embedded((pytester.path / "out" / "report.html").read_text(encoding="utf-8"), "tt-data")
     assert isinstance(data, dict)
     names = sorted(data["strings"][row[2]] for row in data["rows"])
-    assert names == [
-        "test_pytest_option_writes_the_report_of_the_session.py::test_bad",
-        "test_pytest_option_writes_the_report_of_the_session.py::test_bad",
-        "test_pytest_option_writes_the_report_of_the_session.py::test_ok",
-        "test_pytest_option_writes_the_report_of_the_session.py::test_ok",
-    ]
+    module = "test_pytest_option_writes_the_report_of_the_session.py"
+    assert names == [f"{module}::test_bad"] * 2 + [f"{module}::test_ok"] * 2
 
 
 def test_pytest_option_without_task_timing_is_a_usage_error(pytester: pytest.Pytester) -> None:

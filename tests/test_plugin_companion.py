@@ -43,11 +43,6 @@ def test_calls_a_helper(n):
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 def lines_of(tsv: Path) -> list[dict[str, object]]:
     text = Path(companion_path(str(tsv))).read_text(encoding="utf-8")
     assert text.startswith(HEADER) and text.count(HEADER) == 1 and text.endswith("\n")

@@ -17,11 +17,6 @@ def test_long(n):
 SESSION_ERROR = "the session's {limit}s limit (--task-timing-session-timeout) was reached"
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 def test_the_running_test_times_out_and_the_rest_are_not_started(
     pytester: pytest.Pytester,
 ) -> None:

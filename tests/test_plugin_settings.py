@@ -19,11 +19,6 @@ def test_show(request):
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 NATIVE_TOML = pytest.mark.skipif(
     pytest.version_tuple < (9,), reason="[tool.pytest] tables are read from pytest 9 on"
 )

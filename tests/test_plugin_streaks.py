@@ -6,11 +6,6 @@ import pytest
 from plugin_helpers import final_by_task
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 def test_max_streak_stops_the_session_after_n_consecutive_failures(
     pytester: pytest.Pytester,
 ) -> None:

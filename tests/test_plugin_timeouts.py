@@ -8,17 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from plugin_helpers import final_by_task, rows_of
+from plugin_helpers import final_by_task, rows_of, run_pytest_process
 from waiting import wait_until
 
 from pytest_tasktiming.cli import main
-
-
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-    monkeypatch.delenv("TASK_TIMING_EXIT_ON_STUCK", raising=False)
-    monkeypatch.delenv("TASK_TIMING_GRACE", raising=False)
 
 
 def test_test_over_its_timeout_fails_as_timeout_and_the_session_goes_on(
@@ -83,21 +76,25 @@ def test_without_enforcement_a_slow_test_only_warns_and_passes(
         import time
 
         def test_slow():
-            time.sleep(1.2)
+            time.sleep(1.5)
         """
     )
+    # The threshold well before the limit: a watchdog woken after the limit skips it.
     result = pytester.runpytest(
-        "--task-timing", "--task-timing-timeout=0.6", "--task-timing-no-enforce"
+        "--task-timing",
+        "--task-timing-timeout=1",
+        "--task-timing-warning-threshold=0.3",
+        "--task-timing-no-enforce",
     )
     result.assert_outcomes(passed=1, warnings=2)
     result.stdout.fnmatch_lines(
         [
             "*warnings summary*",
-            "*TaskTimeoutWarning: test_slow.py::test_slow has run 0.*s, 8*% of its 0.6s timeout",
-            "*TaskTimeoutWarning: test_slow.py::test_slow ran past its 0.6s timeout (*s so far);"
+            "*TaskTimeoutWarning: test_slow.py::test_slow has run 0.*s, *% of its 1s timeout",
+            "*TaskTimeoutWarning: test_slow.py::test_slow ran past its 1s timeout (*s so far);"
             " not enforced",
-            "over 80% of their timeout:",
-            "  1.*s of 0.6s test_slow.py::test_slow",
+            "over 30% of their timeout:",
+            "  1.*s of 1s test_slow.py::test_slow",
         ]
     )
     (row,) = final_by_task(pytester.path / "task_timing.tsv").values()
@@ -110,12 +107,13 @@ def test_marker_can_opt_one_test_out_of_enforcement(pytester: pytest.Pytester) -
         import time
         import pytest
 
-        @pytest.mark.task_timing(timeout=0.3, enforce=False)
+        @pytest.mark.task_timing(timeout=1, enforce=False)
         def test_allowed_to_run_long():
-            time.sleep(0.6)
+            time.sleep(1.5)
         """
     )
-    pytester.runpytest("--task-timing").assert_outcomes(passed=1, warnings=2)
+    result = pytester.runpytest("--task-timing", "--task-timing-warning-threshold=0.3")
+    result.assert_outcomes(passed=1, warnings=2)
 
 
 def test_warning_reaches_the_terminal_while_the_test_is_still_running(
@@ -262,18 +260,9 @@ def test_after():
 
 
 def run_stuck_test(path: Path, *args: str, exit_on_stuck: bool) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "TASK_TIMING_GRACE": "0.3"}
-    if exit_on_stuck:
-        env["TASK_TIMING_EXIT_ON_STUCK"] = "1"
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "--task-timing", "-rA", *args],
-        cwd=path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """The stuck test, with a short grace period; exiting when stuck if asked to."""
+    exiting = {"TASK_TIMING_EXIT_ON_STUCK": "1"} if exit_on_stuck else {}
+    return run_pytest_process(path, "-rA", *args, timeout=120, TASK_TIMING_GRACE="0.3", **exiting)
 
 
 def test_stuck_test_leaves_its_timeout_row_and_stack_before_the_process_exits(

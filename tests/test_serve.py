@@ -8,9 +8,8 @@ import os
 import re
 import signal
 import subprocess
-import threading
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -140,15 +139,11 @@ def test_a_line_longer_than_a_chunk_still_arrives(tsv_path: Path) -> None:
 
 
 @pytest.fixture
-def server(tsv_path: Path) -> Iterator[DashboardServer]:
+def server(
+    tsv_path: Path, serving: Callable[[DashboardServer], DashboardServer]
+) -> DashboardServer:
     tsv_path.write_text(HEADER + line("a", "started"), encoding="utf-8")
-    dashboard = DashboardServer(str(tsv_path), port=0)
-    thread = threading.Thread(target=dashboard.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield dashboard
-    dashboard.shutdown()
-    dashboard.server_close()
-    thread.join(timeout=5)
+    return serving(DashboardServer(str(tsv_path), port=0))
 
 
 def request(

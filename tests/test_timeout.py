@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import bdb
+import contextlib
 import logging
 import os
 import pickle
@@ -17,15 +18,22 @@ import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
-from waiting import wait_until
+from processes import run_captured
+from waiting import run_in_thread, wait_until
 
 from pytest_tasktiming import timeout
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
-from pytest_tasktiming.timeout import Deadline, TimeoutEnforcer, restore_signal_handler, watch
+from pytest_tasktiming.timeout import (
+    Deadline,
+    TimeoutEnforcer,
+    last_resort,
+    restore_signal_handler,
+    watch,
+)
 from pytest_tasktiming.timeout import deadline as deadline_states
 from pytest_tasktiming.timeout import interrupt as _interrupt
 from pytest_tasktiming.timeout import watchdog as _watchdog
@@ -38,23 +46,6 @@ needs_signals = pytest.mark.skipif(
 
 def quiet(deadline: Deadline) -> None:
     """An ``on_warning`` that keeps tests free of warnings they do not look at."""
-
-
-def run_in_thread(func: Callable[[], object]) -> BaseException | None:
-    """Run ``func`` in a new thread; return what it raised, if anything."""
-    raised: list[BaseException] = []
-
-    def body() -> None:
-        try:
-            func()
-        except BaseException as error:
-            raised.append(error)
-
-    thread = threading.Thread(target=body)
-    thread.start()
-    thread.join(10)
-    assert not thread.is_alive(), "the thread was never interrupted"
-    return raised[0] if raised else None
 
 
 def busy_until(event: threading.Event, limit: float = 5.0) -> None:
@@ -278,7 +269,9 @@ def test_opt_out_only_warns_and_the_function_completes() -> None:
             past_limit.set()
 
     def task() -> str:
-        with watch("lenient", 0.3, enforce=False, on_warning=on_warning) as deadline:
+        with watch(  # the threshold well before the limit: a late watchdog would skip it
+            "lenient", 1.0, warning_threshold=0.3, enforce=False, on_warning=on_warning
+        ) as deadline:
             assert past_limit.wait(5), "no warning at the limit"
         assert not deadline.timed_out
         return "finished"
@@ -296,7 +289,7 @@ def test_a_failing_warning_callback_does_not_stop_enforcement(
     never = threading.Event()
 
     def task() -> None:
-        with watch("robust", 0.3, on_warning=broken):
+        with watch("robust", 1.0, warning_threshold=0.3, on_warning=broken):
             busy_until(never, limit=10)
 
     assert type(run_in_thread(task)) is TaskTimeoutError
@@ -488,61 +481,62 @@ def test_watchdog_is_restarted_in_a_forked_child() -> None:
 # --- the signal handler ----------------------------------------------------------------------
 
 
+class UsersHandler(NamedTuple):
+    """A signal handler of the user's own, and the event it sets when called."""
+
+    function: Callable[[int, FrameType | None], None]
+    called: threading.Event
+
+
+@contextlib.contextmanager
+def users_handler(signum: int) -> Iterator[UsersHandler]:
+    """Install a user's handler for ``signum``; put back the one before it afterwards."""
+    called = threading.Event()
+
+    def function(signum: int, frame: FrameType | None) -> None:
+        called.set()
+
+    original = signal.signal(signum, function)
+    try:
+        yield UsersHandler(function, called)
+    finally:
+        signal.signal(signum, original)
+
+
 @needs_signals
 def test_previous_handler_gets_foreign_signals_and_is_restored(own_signal_handler: None) -> None:
     assert _interrupt.SIGNAL is not None
-    received = threading.Event()
-
-    def users_handler(signum: int, frame: FrameType | None) -> None:
-        received.set()
-
-    original = signal.signal(_interrupt.SIGNAL, users_handler)
-    try:
+    with users_handler(_interrupt.SIGNAL) as users:
         with watch("task", 60, on_warning=quiet):
-            assert signal.getsignal(_interrupt.SIGNAL) is not users_handler
+            assert signal.getsignal(_interrupt.SIGNAL) is not users.function
             signal.pthread_kill(threading.get_ident(), _interrupt.SIGNAL)
-            assert received.wait(5), "a signal the watchdog did not send was swallowed"
+            assert users.called.wait(5), "a signal the watchdog did not send was swallowed"
         restore_signal_handler()
-        assert signal.getsignal(_interrupt.SIGNAL) is users_handler
-    finally:
-        signal.signal(_interrupt.SIGNAL, original)
+        assert signal.getsignal(_interrupt.SIGNAL) is users.function
 
 
 @needs_signals
 def test_users_sigalrm_handler_is_untouched_and_still_fires() -> None:
-    rang = threading.Event()
-
-    def alarm(signum: int, frame: FrameType | None) -> None:
-        rang.set()
-
-    original = signal.signal(signal.SIGALRM, alarm)
-    try:
-        with watch("task", 60, on_warning=quiet):
-            signal.setitimer(signal.ITIMER_REAL, 0.05)
-            assert rang.wait(5)
-        assert signal.getsignal(signal.SIGALRM) is alarm
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, original)
+    with users_handler(signal.SIGALRM) as alarm:
+        try:
+            with watch("task", 60, on_warning=quiet):
+                signal.setitimer(signal.ITIMER_REAL, 0.05)
+                assert alarm.called.wait(5)
+            assert signal.getsignal(signal.SIGALRM) is alarm.function
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 @needs_signals
 def test_a_handler_installed_after_ours_is_never_clobbered(own_signal_handler: None) -> None:
     assert _interrupt.SIGNAL is not None
     watch("installs ours", 60, on_warning=quiet).cancel()
-
-    def later_handler(signum: int, frame: FrameType | None) -> None:
-        pass
-
-    original = signal.signal(_interrupt.SIGNAL, later_handler)
-    try:
+    with users_handler(_interrupt.SIGNAL) as later:
         with pytest.raises(TaskTimeoutError), watch("falls back", 0.2, on_warning=quiet) as d:
             busy_until(threading.Event(), limit=10)
         assert d.interrupted_by == "async exception"
         restore_signal_handler()
-        assert signal.getsignal(_interrupt.SIGNAL) is later_handler
-    finally:
-        signal.signal(_interrupt.SIGNAL, original)
+        assert signal.getsignal(_interrupt.SIGNAL) is later.function
 
 
 # --- the last resort -------------------------------------------------------------------------
@@ -607,15 +601,12 @@ def test_exit_on_stuck_exits_the_process_with_its_code_after_flushing(tmp_path: 
         """
     )
     (tmp_path / "stuck.py").write_text(script)
-    env = {**os.environ, "TASK_TIMING_EXIT_ON_STUCK": "1", "TASK_TIMING_GRACE": "0.3"}
     start = time.monotonic()
-    done = subprocess.run(
+    done = run_captured(
         [sys.executable, str(tmp_path / "stuck.py")],
-        env=env,
-        capture_output=True,
-        text=True,
         timeout=30,
-        check=False,
+        TASK_TIMING_EXIT_ON_STUCK="1",
+        TASK_TIMING_GRACE="0.3",
     )
     assert done.returncode == timeout.EXIT_ON_STUCK_CODE == 124
     assert time.monotonic() - start < 20
@@ -632,7 +623,7 @@ def test_bad_grace_in_the_environment_is_reported_and_the_default_used(
     monkeypatch.setenv("TASK_TIMING_GRACE", "soon")
     deadline = watch("x", 60)
     deadline.cancel()
-    assert _watchdog._grace(deadline) == timeout.DEFAULT_GRACE
+    assert last_resort.grace(deadline) == timeout.DEFAULT_GRACE
     assert "invalid timeout 'soon' from environment variable TASK_TIMING_GRACE" in caplog.text
 
 

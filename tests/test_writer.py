@@ -15,6 +15,7 @@ from pathlib import Path
 
 import filelock
 import pytest
+from processes import run_python
 from waiting import wait_until
 
 from pytest_tasktiming import (
@@ -35,13 +36,6 @@ def raw(task: str, result: str = "completed") -> RawRow:
 
 def tasks_in(path: Path) -> list[str]:
     return [row.task for row in read_rows(path)]
-
-
-def run_python(code: str, *args: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code), *args],
-        capture_output=True, text=True, timeout=120, check=False, **kwargs,  # type: ignore[call-overload]
-    )  # fmt: skip
 
 
 def test_flush_puts_every_row_in_the_file_under_one_header(tmp_path: Path) -> None:
@@ -325,7 +319,6 @@ def test_rows_of_a_forked_multiprocessing_child_are_flushed_at_its_exit(tmp_path
 
 def test_the_shared_writer_is_one_per_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
     default = shared_writers.shared_writer()
     assert default is shared_writers.shared_writer("task_timing.tsv")
     assert default.path == str(tmp_path / "task_timing.tsv")

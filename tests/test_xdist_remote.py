@@ -25,11 +25,6 @@ def pytest_configure(config):
 """
 
 
-@pytest.fixture(autouse=True)
-def _no_inherited_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("TASK_TIMING_FILE", raising=False)
-
-
 def test_rsynced_workers_with_their_own_clock_give_rows_on_the_controllers_clock(
     pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -1,12 +1,13 @@
 """The ``tasktiming`` command line: reports, the CI gates, history upkeep, shell timing, scan.
 
-One module per subcommand, each with ``add(subparsers)``, which declares its arguments, and
-``run(args)``, which calls a pure function returning data, prints it and returns the exit
-status. ``arguments`` and ``output`` hold what they share. Bad input never shows a traceback:
-one line ``tasktiming: error: ...`` on stderr and exit status 2.
+One module per subcommand, named as the command, each with ``SUMMARY`` (its line in
+``tasktiming --help``), ``add_arguments(parser)``, and ``run(args)``, which calls a pure
+function returning data, prints it and returns the exit status. ``arguments`` and ``output``
+hold what they share. Bad input never shows a traceback: one line ``tasktiming: error: ...``
+on stderr and exit status 2.
 
-Imports stay light here and in each ``add``: ``tasktiming start`` must start fast, so the
-modules that do the work are imported by the ``run`` that needs them.
+Imports stay light here and in each ``add_arguments``: ``tasktiming start`` must start fast, so
+the modules that do the work are imported by the ``run`` that needs them.
 """
 
 from __future__ import annotations
@@ -90,5 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
         html,
         serve,
     ):
-        subcommand.add(subparsers)
+        name = subcommand.__name__.rpartition(".")[2]
+        summary = subcommand.SUMMARY
+        command = subparsers.add_parser(name, help=summary, description=summary)
+        subcommand.add_arguments(command)
+        command.set_defaults(run=subcommand.run)
     return parser

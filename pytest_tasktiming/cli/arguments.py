@@ -1,4 +1,5 @@
-"""What the subcommands share in declaring their arguments: the parser, CliError, value types.
+"""What the subcommands share in reading their arguments: the parser, CliError, the options
+several commands take, value types, and which file is meant when none is named.
 
 A bad argument raises ``CliError`` instead of argparse's exit, so that ``main`` prints it as
 the one error line every other input error gets.
@@ -9,15 +10,10 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming.paths import resolve_path
-
-if TYPE_CHECKING:
-    from typing import TypeAlias
-
-    Subparsers: TypeAlias = "argparse._SubParsersAction[Parser]"
 
 
 class CliError(Exception):
@@ -29,12 +25,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise CliError(f"{message} (see '{self.prog} --help')")
-
-
-def command(subparsers: Subparsers, name: str, summary: str) -> argparse.ArgumentParser:
-    """A subcommand's parser, with ``summary`` as both its line in --help and its description."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(name, help=summary, description=summary)
-    return parser
 
 
 def file_argument(parser: argparse.ArgumentParser) -> None:
@@ -65,19 +55,30 @@ def format_argument(parser: argparse.ArgumentParser, formats: tuple[str, ...]) -
     )
 
 
+def output_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """The required ``-o/--output`` of the commands that write a file."""
+    parser.add_argument("-o", "--output", required=True, metavar="OUT", help=what)
+
+
+def seconds_option(
+    parser: argparse.ArgumentParser, flag: str, what: str, default: object = 3600.0
+) -> None:
+    """An option given in seconds or with a unit (``90``, ``30m``, ``1.5h``; ``0``: None);
+    ``default`` ``argparse.SUPPRESS`` leaves it unset when not given."""
+    parser.add_argument(flag, type=_seconds(flag), default=default, metavar="SECONDS", help=what)
+
+
 def timeout_option(parser: argparse.ArgumentParser) -> None:
     """``--timeout`` of the views that warn at 80% of a task's timeout (html, serve)."""
-    parser.add_argument(
+    seconds_option(
+        parser,
         "--timeout",
-        type=seconds("--timeout"),
-        default=3600.0,
-        metavar="SECONDS",
-        help="a task's timeout where the file does not show it, for warnings at 80%% "
+        "a task's timeout where the file does not show it, for warnings at 80%% "
         "(default 3600; 0: none)",
     )
 
 
-def seconds(source: str) -> Callable[[str], float | None]:
+def _seconds(source: str) -> Callable[[str], float | None]:
     """An argparse type for a duration (``90``, ``30m``, ``1.5h``); ``0`` gives None."""
 
     def parse(text: str) -> float | None:

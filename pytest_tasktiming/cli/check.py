@@ -4,34 +4,22 @@ own timeout, from the companion file)."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from .arguments import chosen_file, command, file_argument, format_argument, seconds
+from .arguments import chosen_file, file_argument, format_argument, seconds_option
 from .output import EXIT_FINDINGS, EXIT_OK, out, plural
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "Exit 1 if any task timed out or ran past --max or its own timeout (a CI gate)."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``check`` and its arguments."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``check``."""
     from pytest_tasktiming.reports.tabular import FORMATS
 
-    parser = command(
-        subparsers,
-        "check",
-        "Exit 1 if any task timed out or ran past --max or its own timeout (a CI gate).",
-    )
     file_argument(parser)
-    parser.add_argument(
-        "--max",
-        type=seconds("--max"),
-        default=3600.0,
-        metavar="SECONDS",
-        help="the limit: 3600, 90m, 1.5h (default 3600; 0: only timeouts count)",
+    seconds_option(
+        parser, "--max", "the limit: 3600, 90m, 1.5h (default 3600; 0: only timeouts count)"
     )
     format_argument(parser, FORMATS)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

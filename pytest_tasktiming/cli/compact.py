@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from .arguments import command
-from .output import EXIT_OK, out, warn_torn
+from .arguments import output_option
+from .output import rewritten
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "Rewrite a file with one row per task (its final row)."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``compact`` and its arguments."""
-    parser = command(subparsers, "compact", "Rewrite a file with one row per task (its final row).")
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``compact``."""
     parser.add_argument("file", metavar="FILE", help="the file to compact")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the compacted file")
-    parser.set_defaults(run=run)
+    output_option(parser, "the compacted file")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,9 +21,5 @@ def run(args: argparse.Namespace) -> int:
     from pytest_tasktiming.files.merge import compact
 
     rewrite = compact(args.file, args.output)
-    warn_torn(rewrite.torn)
-    out(
-        f"compacted {args.file} into {args.output}: "
-        f"{rewrite.rows_in} rows read, {rewrite.rows_out} tasks written\n"
-    )
-    return EXIT_OK
+    summary = f"{rewrite.rows_in} rows read, {rewrite.rows_out} tasks written"
+    return rewritten(rewrite.torn, f"compacted {args.file} into {args.output}: {summary}")

@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from pytest_tasktiming.paths import resolve_path
 
-from .arguments import command, file_argument, timeout_option
+from .arguments import file_argument, output_option, timeout_option
 from .output import EXIT_OK, out
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = (
+    "Write a self-contained HTML report: timeline by worker, durations, slowest, "
+    "timeouts, warnings, failure streaks and a table of every task."
+)
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``html`` and its arguments."""
-    parser = command(
-        subparsers,
-        "html",
-        "Write a self-contained HTML report: timeline by worker, durations, slowest, "
-        "timeouts, warnings, failure streaks and a table of every task.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``html``."""
     file_argument(parser)
-    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the page to write")
+    output_option(parser, "the page to write")
     timeout_option(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from pytest_tasktiming.paths import resolve_path
 
-from .arguments import CliError, command, file_option, seconds
+from .arguments import CliError, file_option, seconds_option
 from .output import EXIT_OK
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = (
+    "Serve MCP tools on stdin/stdout for agents: start, stop and list tasks, report "
+    "(needs pip install 'pytest-tasktiming[mcp]')."
+)
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``mcp`` and its arguments."""
-    parser = command(
-        subparsers,
-        "mcp",
-        "Serve MCP tools on stdin/stdout for agents: start, stop and list tasks, report "
-        "(needs pip install 'pytest-tasktiming[mcp]').",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``mcp``."""
     file_option(parser)
-    parser.add_argument(
+    seconds_option(
+        parser,
         "--timeout",
-        type=seconds("--timeout"),
-        default=3600.0,
-        metavar="SECONDS",
-        help="the timeout of tasks started without one, and of open tasks found in the file "
+        "the timeout of tasks started without one, and of open tasks found in the file "
         "(default 3600; 0: none)",
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from .arguments import command
-from .output import EXIT_OK, out, warn_torn
+from .arguments import output_option
+from .output import rewritten
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "Merge files (CI shards) into one: each row once, in time order."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``merge`` and its arguments."""
-    parser = command(
-        subparsers, "merge", "Merge files (CI shards) into one: each row once, in time order."
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``merge``."""
     parser.add_argument("files", nargs="+", metavar="FILE", help="the files to merge")
-    parser.add_argument("-o", "--output", required=True, metavar="OUT", help="the merged file")
-    parser.set_defaults(run=run)
+    output_option(parser, "the merged file")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -27,9 +21,8 @@ def run(args: argparse.Namespace) -> int:
     from pytest_tasktiming.files.merge import merge
 
     rewrite = merge(args.files, args.output)
-    warn_torn(rewrite.torn)
-    out(
-        f"merged {len(args.files)} files into {args.output}: "
-        f"{rewrite.rows_in} rows read, {rewrite.rows_out} written\n"
+    read, written = rewrite.rows_in, rewrite.rows_out
+    return rewritten(
+        rewrite.torn,
+        f"merged {len(args.files)} files into {args.output}: {read} rows read, {written} written",
     )
-    return EXIT_OK

@@ -20,10 +20,12 @@ def warn(message: str) -> None:
     print(f"tasktiming: warning: {message}", file=sys.stderr)
 
 
-def warn_torn(places: list[str]) -> None:
-    """A warning for each torn last line a rewrite (merge, compact) skipped."""
-    for place in places:
+def rewritten(torn: list[str], summary: str) -> int:
+    """After a rewrite (merge, compact): a warning per torn last line skipped, then ``summary``."""
+    for place in torn:
         warn(f"{place}: skipped a torn last line")
+    out(f"{summary}\n")
+    return EXIT_OK
 
 
 def plural(count: int, noun: str) -> str:

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
-from .arguments import chosen_file, command, file_argument, format_argument, moment, positive_int
+from .arguments import chosen_file, file_argument, format_argument, moment, positive_int
 from .output import EXIT_OK, out, warn
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "Runs, total, mean, p50, p95, min, max, last result and streak."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``report`` and its arguments."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``report``."""
     from pytest_tasktiming.reports.report import GROUPINGS
     from pytest_tasktiming.reports.tabular import FORMATS
 
-    parser = command(
-        subparsers, "report", "Runs, total, mean, p50, p95, min, max, last result and streak."
-    )
     file_argument(parser)
     parser.add_argument("--by", choices=GROUPINGS, default="task", help="group by (default task)")
     parser.add_argument("--top", type=positive_int, metavar="N", help="only the N largest totals")
@@ -34,7 +29,6 @@ def add(subparsers: Subparsers) -> None:
     parser.add_argument("--mode", help="only rows of this mode")
     parser.add_argument("--result", help="only final rows with this result")
     format_argument(parser, FORMATS)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

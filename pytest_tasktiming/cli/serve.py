@@ -3,27 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
 from pytest_tasktiming.paths import resolve_path
 
-from .arguments import command, file_argument, port, timeout_option
+from .arguments import file_argument, port, timeout_option
 from .output import EXIT_OK, out
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = (
+    "Serve a live dashboard of a growing file: running tasks against their timeout, "
+    "recent results and the report's views (read-only)."
+)
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``serve`` and its arguments."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``serve``."""
     from pytest_tasktiming.reports.dashboard import DEFAULT_HOST, DEFAULT_PORT
 
-    parser = command(
-        subparsers,
-        "serve",
-        "Serve a live dashboard of a growing file: running tasks against their timeout, "
-        "recent results and the report's views (read-only).",
-    )
     file_argument(parser)
     parser.add_argument(
         "--host",
@@ -37,7 +32,6 @@ def add(subparsers: Subparsers) -> None:
         help=f"the port (default {DEFAULT_PORT}; 0 picks a free one)",
     )
     timeout_option(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
 
-from .arguments import CliError, chosen_file, command, file_option, positive_int, seconds
+from .arguments import CliError, chosen_file, file_option, positive_int, seconds_option
 from .output import EXIT_OK, out
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "Write a started row for TASK and print its task id (for scripts)."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``start`` and its arguments."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``start``."""
     from pytest_tasktiming.integrations.todo import DEFAULT_TODO
 
-    parser = command(
-        subparsers, "start", "Write a started row for TASK and print its task id (for scripts)."
-    )
     parser.add_argument("task", metavar="TASK", nargs="?", help="the task's name")
     parser.add_argument("--mode", help="the mode column (default shell; todo with --todo)")
-    parser.add_argument(
+    seconds_option(
+        parser,
         "--timeout",
-        type=seconds("--timeout"),
-        metavar="SECONDS",
-        help="record the result timeout if the task is not stopped within SECONDS (90, 30m)",
+        "record the result timeout if the task is not stopped within SECONDS (90, 30m)",
+        default=None,
     )
     file_option(parser)
     parser.add_argument(
@@ -41,7 +36,6 @@ def add(subparsers: Subparsers) -> None:
         metavar="TODO",
         help=f"the Markdown checklist of --todo (default ./{DEFAULT_TODO})",
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from .arguments import chosen_file, command, file_option
+from .arguments import chosen_file, file_option
 from .output import EXIT_OK, out
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "Write the final row of a task begun with start."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``stop`` and its arguments."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``stop``."""
     from pytest_tasktiming.files.startstop import RESULTS
 
-    parser = command(subparsers, "stop", "Write the final row of a task begun with start.")
     parser.add_argument("task_id", metavar="TASK_ID", help="the id that start printed")
     parser.add_argument("--result", choices=RESULTS, default="completed", help="default completed")
     file_option(parser)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

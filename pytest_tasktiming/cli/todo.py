@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from .arguments import chosen_file, command, file_option, format_argument
+from .arguments import chosen_file, file_option, format_argument
 from .output import EXIT_OK, out
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "List the checklist items of a Markdown file with the time tracked against each."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``todo`` and its arguments."""
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``todo``."""
     from pytest_tasktiming.reports.tabular import FORMATS
 
-    parser = command(
-        subparsers,
-        "todo",
-        "List the checklist items of a Markdown file with the time tracked against each.",
-    )
     parser.add_argument(
         "todo_file", nargs="?", metavar="TODO", help="the Markdown checklist (default ./TODO.md)"
     )
     file_option(parser)
     format_argument(parser, FORMATS)
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
 
-from .arguments import CliError, chosen_file, command, file_argument
+from .arguments import CliError, chosen_file, file_argument
 from .output import EXIT_FINDINGS, EXIT_OK, out, plural
 
-if TYPE_CHECKING:
-    from .arguments import Subparsers
+SUMMARY = "Check every line; list interrupted tasks; exit 1 if the file has problems."
 
 
-def add(subparsers: Subparsers) -> None:
-    """Declare ``validate`` and its arguments."""
-    parser = command(
-        subparsers,
-        "validate",
-        "Check every line; list interrupted tasks; exit 1 if the file has problems.",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the arguments of ``validate``."""
     file_argument(parser)
     parser.add_argument(
         "--repair",
         action="store_true",
         help="remove a torn last line (under the writers' lock, atomically), nothing else",
     )
-    parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,8 +12,7 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-import filelock
-
+from pytest_tasktiming.appending import FileLock, lock_for
 from pytest_tasktiming.companion import HEADER as COMPANION_HEADER
 from pytest_tasktiming.companion import Notes, companion_path, read_notes
 from pytest_tasktiming.paths import resolve_path
@@ -78,8 +77,8 @@ def _rows(path: str, rewrite: Rewrite) -> Iterable[TaskRow]:
         rewrite.torn.append(f"{path}:{reader.torn_line}")
 
 
-def _locked(out: str) -> filelock.BaseFileLock:
-    return filelock.FileLock(resolve_path(out) + ".lock")
+def _locked(out: str) -> FileLock:
+    return lock_for(resolve_path(out))
 
 
 def _carry_notes(paths: Sequence[str], out: str, task_ids: set[str]) -> None:

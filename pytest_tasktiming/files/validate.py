@@ -13,10 +13,8 @@ import logging
 import os
 from dataclasses import dataclass, field
 
-import filelock
-
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.appending import cut_torn_tail, log
+from pytest_tasktiming.appending import cut_torn_tail, lock_for, log
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.records import STARTED, UTC, RowReader, TaskRow, parse_fields
 
@@ -130,7 +128,7 @@ def repair(path: str) -> int:
     quiet = _Quiet()  # the caller reports the cut; the writer's own log line would repeat it
     log.addFilter(quiet)
     try:
-        with filelock.FileLock(resolve_path(path) + ".lock"):
+        with lock_for(resolve_path(path)):
             fd = os.open(path, os.O_RDWR)
             try:
                 size = os.fstat(fd).st_size

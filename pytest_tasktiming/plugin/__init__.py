@@ -11,16 +11,24 @@ worker gets a ``WorkerRelay`` (``workers.py``) instead.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import pytest
 
 from pytest_tasktiming.paths import ENV_FILE
-from pytest_tasktiming.plugin import hookspecs, otel
-from pytest_tasktiming.plugin.options import MARKER_HELP, add_options
-from pytest_tasktiming.plugin.settings import Settings, is_worker, worker_path
+from pytest_tasktiming.plugin import hookspecs
+from pytest_tasktiming.plugin.options import (
+    MARKER_HELP,
+    add_options,
+    is_worker,
+    recording_enabled,
+    worker_path,
+)
 
-SETTINGS_KEY = pytest.StashKey[Settings]()
+if TYPE_CHECKING:
+    from pytest_tasktiming.plugin.settings import Settings
+
+SETTINGS_KEY: pytest.StashKey[Settings] = pytest.StashKey()
 """The session's resolved settings, in ``config.stash`` when the plugin is enabled."""
 
 
@@ -34,22 +42,25 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
-    settings = Settings.from_config(config)
-    if config.getoption("task_timing_html") and not settings.enabled:
-        raise pytest.UsageError("--task-timing-html needs --task-timing (or task_timing = true)")
-    worker = is_worker(config)
-    otel.configure(config, settings, writes_rows=not worker)
-    if not settings.enabled:
+    if not recording_enabled(config):
+        for option in ("--task-timing-html", "--task-timing-otel"):
+            if config.getoption(option.lstrip("-").replace("-", "_")):
+                raise pytest.UsageError(f"{option} needs --task-timing (or task_timing = true)")
         return
-    if worker:
-        settings = replace(settings, path=worker_path(config) or settings.path)
-    config.stash[SETTINGS_KEY] = settings
-    _point_environment_at(config, settings.path)
-    # Here: a session that does not record never loads them.
+    # Here: a session that does not record never loads the rest.
+    from pytest_tasktiming.plugin import otel
     from pytest_tasktiming.plugin.recorder import Recorder
     from pytest_tasktiming.plugin.runner import Runner
+    from pytest_tasktiming.plugin.settings import Settings
     from pytest_tasktiming.plugin.workers import WorkerRelay
 
+    settings = Settings.from_config(config)
+    worker = is_worker(config)
+    otel.configure(config, settings.mode, writes_rows=not worker)
+    if worker:
+        settings = settings._replace(path=worker_path(config) or settings.path)
+    config.stash[SETTINGS_KEY] = settings
+    _point_environment_at(config, settings.path)
     runner = Runner(config, settings, exit_on_stuck=True if worker else None)
     config.pluginmanager.register(runner, "tasktiming-runner")
     # Only one process writes test rows: this one, or under xdist the controller, to which

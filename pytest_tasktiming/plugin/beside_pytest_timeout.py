@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -22,18 +21,19 @@ TheirTimeout = Callable[[pytest.Item, str], None]
 """Called from the timer thread just before pytest-timeout ends the process."""
 
 
-@dataclass(slots=True)
 class TheirTimer:
     """A test's pytest-timeout timer: its limit, its failure message, and when it started on
-    our clocks."""
+    our clocks; ``stopped_it`` once a phase failed with its timeout (see ``note``)."""
 
-    timeout: float
-    message: str
-    wall_ns: int
-    mono_ns: int
-    thread: threading.Timer | None = None
-    stopped_it: bool = False
-    """A phase failed with this timer's timeout (see ``note``)."""
+    __slots__ = ("message", "mono_ns", "stopped_it", "thread", "timeout", "wall_ns")
+
+    def __init__(self, timeout: float, message: str, wall_ns: int, mono_ns: int) -> None:
+        self.timeout = timeout
+        self.message = message
+        self.wall_ns = wall_ns
+        self.mono_ns = mono_ns
+        self.thread: threading.Timer | None = None
+        self.stopped_it = False
 
     def note(self, report: pytest.TestReport) -> None:
         """Look at a failed phase's report: is its failure this timer's timeout?"""

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.plugin.settings import OptionValues, parse_bool
+from pytest_tasktiming.plugin.options import OptionValues, parse_bool
 
 if TYPE_CHECKING:
     import pytest
     from opentelemetry.sdk.trace.export import SpanExporter
 
-    from pytest_tasktiming.plugin.settings import Settings
     from pytest_tasktiming.records import TaskRow
 
 FLUSH_BUDGET = 2.0
@@ -54,22 +53,20 @@ def wanted(config: pytest.Config) -> tuple[bool, str]:
     return ini, "task_timing_otel"
 
 
-def configure(config: pytest.Config, settings: Settings, *, writes_rows: bool) -> None:
+def configure(config: pytest.Config, mode: str, *, writes_rows: bool) -> None:
     """Register ``SpanPlugin`` when export is wanted, in the process that writes the rows.
 
-    :raises pytest.UsageError: for ``--task-timing-otel`` without recording, or when the
-        option or ini key asks for export and the SDK is missing. Asked only by ``OTEL_*``
+    :raises pytest.UsageError: when the option or ini key asks for export and the SDK is
+        missing. Asked only by ``OTEL_*``
         variables (set for other programs, perhaps), a missing SDK is a line in the header.
     """
     import pytest
 
+    on, source = wanted(config)
+    if not (on and writes_rows):
+        return
     from pytest_tasktiming.integrations.otel import INSTALL_HINT, default_exporter
 
-    on, source = wanted(config)
-    if source == "--task-timing-otel" and not settings.enabled:
-        raise pytest.UsageError("--task-timing-otel needs --task-timing (or task_timing = true)")
-    if not (on and settings.enabled and writes_rows):
-        return
     try:
         exporter = config.hook.pytest_tasktiming_otel_exporter(config=config) or default_exporter()
     except ModuleNotFoundError as error:
@@ -82,7 +79,7 @@ def configure(config: pytest.Config, settings: Settings, *, writes_rows: bool) -
         raise pytest.UsageError(message) from None
     except ValueError as error:
         raise pytest.UsageError(str(error)) from None
-    plugin = SpanPlugin(exporter, mode=settings.mode, source=source)
+    plugin = SpanPlugin(exporter, mode=mode, source=source)
     config.pluginmanager.register(plugin, "tasktiming-otel")
     config.add_cleanup(plugin.close)
 

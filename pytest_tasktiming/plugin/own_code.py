@@ -10,9 +10,8 @@ and try again a moment later where it says no.
 
 from __future__ import annotations
 
+import functools
 import os
-import sysconfig
-from importlib.util import find_spec
 from types import CodeType, FrameType
 
 from _pytest.runner import CallInfo
@@ -22,34 +21,39 @@ _NEUTRAL, _OWN, _MACHINERY, _PHASE = range(4)
 _PHASE_CODE = CallInfo.from_call.__func__.__code__  # type: ignore[attr-defined]
 """Every phase (setup, call, teardown) runs inside it, and it catches what the phase raises."""
 
-
-def _package_dirs(*names: str) -> tuple[str, ...]:
-    dirs = []
-    for name in names:
-        spec = find_spec(name)
-        for location in (spec and spec.submodule_search_locations) or ():
-            dirs.append(os.path.join(location, ""))
-    return tuple(dirs)
-
-
-_MACHINERY_DIRS = _package_dirs("_pytest", "pytest", "pluggy", "pytest_tasktiming", "xdist")
-_LIBRARY_DIRS = tuple(
-    os.path.join(sysconfig.get_paths()[key], "") for key in ("stdlib", "platstdlib")
-)
-_SITE_DIRS = tuple(os.path.join(sysconfig.get_paths()[key], "") for key in ("purelib", "platlib"))
 _kinds: dict[CodeType, int] = {}
+
+
+@functools.cache
+def _places() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The folders of the machinery, of the standard library and of installed packages.
+
+    Found the first time a timeout is due, not at import: most sessions never need them.
+    """
+    import sysconfig
+    from importlib.util import find_spec
+
+    machinery = []
+    for name in ("_pytest", "pytest", "pluggy", "pytest_tasktiming", "xdist", "execnet"):
+        spec = find_spec(name)
+        machinery += [
+            os.path.join(place, "") for place in (spec and spec.submodule_search_locations) or ()
+        ]
+    paths = sysconfig.get_paths()
+    library = tuple(os.path.join(paths[key], "") for key in ("stdlib", "platstdlib"))
+    site = tuple(os.path.join(paths[key], "") for key in ("purelib", "platlib"))
+    return tuple(machinery), library, site
 
 
 def _kind(code: CodeType) -> int:
     """What running ``code`` means: the standard library is neutral, it runs for either."""
     if code is _PHASE_CODE:
         return _PHASE
+    machinery, library, site = _places()
     name = code.co_filename
-    if name.startswith(_MACHINERY_DIRS):
+    if name.startswith(machinery):
         return _MACHINERY
-    if name.startswith("<frozen ") or (
-        name.startswith(_LIBRARY_DIRS) and not name.startswith(_SITE_DIRS)
-    ):
+    if name.startswith("<frozen ") or (name.startswith(library) and not name.startswith(site)):
         return _NEUTRAL
     return _OWN
 

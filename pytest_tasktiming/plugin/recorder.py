@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,15 +18,23 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.companion import companion_of, end_line, limit_line
 from pytest_tasktiming.companion.lines import limit_fields
 from pytest_tasktiming.exceptions import WriteFailedError
-from pytest_tasktiming.plugin import streak_history as _history
 from pytest_tasktiming.plugin import summary as _summary
-from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.options import PATH_KEY
 from pytest_tasktiming.plugin.session_limit import SessionLimit
-from pytest_tasktiming.plugin.settings import PATH_KEY, Settings
-from pytest_tasktiming.plugin.workers import NOTES_KEY, ROWS_KEY, stop_session, worker_id
-from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, TaskRow, new_task_id
+from pytest_tasktiming.plugin.settings import Settings
+from pytest_tasktiming.plugin.workers import (
+    NOTES_KEY,
+    ROWS_KEY,
+    stable_nodeid,
+    stop_session,
+    worker_id,
+)
+from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, new_task_id
 from pytest_tasktiming.shared_writers import redirect
 from pytest_tasktiming.writer import AsyncBufferedWriter
+
+if TYPE_CHECKING:
+    from pytest_tasktiming.records import TaskRow
 
 ERROR = "error"
 SESSION_BUFFER = 256
@@ -41,17 +48,21 @@ Payload = tuple[int, int, int, str, "dict[str, Any] | None"]
 
 Durations in nanoseconds; ``start_wall`` on the runner's wall clock; ``extras`` None, or any
 of ``mode`` and ``task`` (a marker's), ``warned`` (the timeout whose threshold the test passed)
-and ``rows`` (of decorated code, from an xdist worker). See ``_runner.Runner._payload``.
+and ``rows`` (of decorated code, from an xdist worker). See ``runner.Runner._payload``.
 """
 
 
-@dataclass(slots=True)
 class _Started:
-    task_id: str
-    wall_ns: int
-    mono_ns: int
-    mode: str
-    task: str
+    """A test whose ``started`` row is written and whose final row is not, yet."""
+
+    __slots__ = ("mode", "mono_ns", "task", "task_id", "wall_ns")
+
+    def __init__(self, task_id: str, wall_ns: int, mono_ns: int, mode: str, task: str) -> None:
+        self.task_id = task_id
+        self.wall_ns = wall_ns
+        self.mono_ns = mono_ns
+        self.mode = mode
+        self.task = task
 
 
 class Recorder:
@@ -200,6 +211,8 @@ class Recorder:
 
     def _put(self, raw: RawRow) -> None:
         if self._row_hooked:  # someone besides our own trylast implementation
+            from pytest_tasktiming.records import TaskRow  # only then: its class costs start-up
+
             raw = self._row_hook(config=self.config, row=TaskRow.from_raw(raw)).to_raw()
         self.writer.put(raw)
         self.stats.rows += 1
@@ -231,7 +244,11 @@ class Recorder:
             if left > 0:
                 self.stats.session_limit, self.stats.not_started = limit.reason, left
         candidates = self.stats.streak_candidates
-        failing = _history.failing_streaks(self.settings.path, candidates) if candidates else []
+        failing: list[tuple[str, int]] = []
+        if candidates:  # the file is read back only when a test failed or was skipped
+            from pytest_tasktiming.plugin.streak_history import failing_streaks
+
+            failing = failing_streaks(self.settings.path, candidates)
         _summary.write(
             terminalreporter,
             self.stats,

@@ -10,7 +10,6 @@ import functools
 import os
 import sys
 import threading
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -89,7 +88,7 @@ class Runner:
                 and settings.enforce
                 and applies(item, theirs_everywhere, _marked(item, "timeout", theirs))
             ):
-                settings = replace(settings, enforce=False)  # it times the test: we only warn
+                settings = settings._replace(enforce=False)  # it times the test: we only warn
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 

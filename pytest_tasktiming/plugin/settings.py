@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import NamedTuple, TypeVar
 
 import pytest
 
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming.paths import DEFAULT_FILE, ENV_FILE
+from pytest_tasktiming.plugin.options import OptionValues, checked, ini_value, parse_bool
 
 MARKER = "task_timing"
 DEFAULT_MODE = "pytest"
@@ -26,16 +26,17 @@ DEFAULT_WARNING_THRESHOLD = 0.8
 T = TypeVar("T")
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(NamedTuple):
     """What applies to a session, or, with its marker on top, to one test.
+
+    Frozen, and a ``NamedTuple`` rather than a dataclass: creating a frozen dataclass costs a
+    recording session about 5 million instructions of start-up (benchmarks/startup.py).
 
     :param task: the row's task name; None means the test's node id.
     :param timeout: seconds, or None for no timeout.
     :param session_timeout: seconds the whole session may run, or None.
     """
 
-    enabled: bool
     path: str
     mode: str = DEFAULT_MODE
     timeout: float | None = DEFAULT_TIMEOUT
@@ -47,14 +48,11 @@ class Settings:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
-        """Resolve the options and ini values of ``config``; raise ``pytest.UsageError`` if bad."""
+        """Resolve the options and ini values of ``config`` (read only when recording is on);
+        raise ``pytest.UsageError`` if bad."""
         values = OptionValues(config)
-        enabled = values.get("task_timing", parse_bool, default=False)
-        if not enabled:
-            return cls(enabled=False, path="")
         no_enforce = config.getoption("task_timing_no_enforce")
         return cls(
-            enabled=True,
             path=_resolve_file(config),
             mode=values.get("task_timing_mode", _parse_mode, default=DEFAULT_MODE),
             timeout=values.get("task_timing_timeout", _parse_timeout, default=DEFAULT_TIMEOUT),
@@ -82,44 +80,8 @@ class Settings:
                     f"invalid {source}: unknown keyword {key!r}; "
                     f"expected one of {', '.join(_MARKER_KEYWORDS)}"
                 )
-            changes[key] = _checked(parse, value, source)
-        return replace(self, **changes) if changes else self  # type: ignore[arg-type]
-
-
-class OptionValues:
-    """Reads one setting from the command line, else the ini file, parsed and validated."""
-
-    def __init__(self, config: pytest.Config) -> None:
-        self.config = config
-
-    def get(self, name: str, parse: Callable[[object, str], T], default: T) -> T:
-        option = self.config.getoption(name, default=None)
-        if option is not None:
-            flag = "--" + name.replace("_", "-")
-            return _checked(parse, option, f"command line option {flag}")
-        value = _ini(self.config, name)
-        if value is None:
-            return default
-        return _checked(parse, value, f"ini option {name}")
-
-
-def _ini(config: pytest.Config, name: str) -> object:
-    """The ini value of ``name``, or None if unset (pytest before 8 gives [] for that)."""
-    try:
-        value = config.getini(name)
-    except (TypeError, pytest.UsageError):
-        # pytest 9's native [tool.pytest] table type-checks "string" options and refuses
-        # the TOML numbers and booleans we accept (timeout = 3600, task_timing = true):
-        # 9.0 raises TypeError, 9.2 wraps it in a UsageError.
-        value = config._inicfg[name].value
-    return None if value in ("", []) else value
-
-
-def _checked(parse: Callable[[object, str], T], value: object, source: str) -> T:
-    try:
-        return parse(value, source)
-    except ValueError as error:
-        raise pytest.UsageError(str(error)) from None
+            changes[key] = checked(parse, value, source)
+        return self._replace(**changes) if changes else self  # type: ignore[arg-type]
 
 
 def _resolve_file(config: pytest.Config) -> str:
@@ -130,7 +92,7 @@ def _resolve_file(config: pytest.Config) -> str:
     env = os.environ.get(ENV_FILE)
     if env:
         return os.path.abspath(env)
-    ini = _ini(config, "task_timing_file")
+    ini = ini_value(config, "task_timing_file")
     if ini is not None and not isinstance(ini, str):
         raise pytest.UsageError(
             f"invalid file {ini!r} from ini option task_timing_file: expected a path string"
@@ -139,18 +101,6 @@ def _resolve_file(config: pytest.Config) -> str:
 
 
 # --- parsers: each takes the value and its source, raises ValueError naming both ------------
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
-def parse_bool(value: object, source: str) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in _TRUE or text in _FALSE:
-        return text in _TRUE
-    raise ValueError(f"invalid boolean {value!r} from {source}: expected true or false")
 
 
 def _parse_timeout(value: object, source: str) -> float | None:
@@ -197,21 +147,3 @@ _MARKER_KEYWORDS: dict[str, Callable[[object, str], object]] = {
     "mode": _parse_mode,
     "task": _parse_task,
 }
-
-
-# --- xdist: which process this is ------------------------------------------------------
-
-PATH_KEY = "tasktiming_path"
-"""``workerinput`` key: the file the controller writes, as it tells its workers."""
-
-
-def is_worker(config: pytest.Config) -> bool:
-    """True in an xdist worker process (it has ``workerinput``)."""
-    return hasattr(config, "workerinput")
-
-
-def worker_path(config: pytest.Config) -> str | None:
-    """The file the controller writes, as it told this worker (None outside workers)."""
-    workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    path = workerinput.get(PATH_KEY)
-    return path if isinstance(path, str) else None

@@ -6,7 +6,7 @@ import os
 from collections.abc import Set
 
 from pytest_tasktiming.exceptions import FormatError
-from pytest_tasktiming.plugin.nodeids import stable_nodeid
+from pytest_tasktiming.plugin.workers import stable_nodeid
 from pytest_tasktiming.records import END_TIME, RESULT, STARTED, TASK, TASK_ID, RowReader
 from pytest_tasktiming.streaks import trailing_failures
 

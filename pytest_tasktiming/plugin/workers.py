@@ -101,3 +101,17 @@ def worker_id(node: object) -> str:
     """The worker's gateway id (``gw0``), or "" for a report made in this process."""
     gateway = getattr(node, "gateway", None)
     return str(getattr(gateway, "id", "")) if gateway is not None else ""
+
+
+def stable_nodeid(nodeid: str) -> str:
+    """``nodeid`` without the ``@group`` suffix ``--dist loadgroup`` appends.
+
+    The suffix follows the test's own id, which for a parametrized test ends in ``]``; an ``@``
+    inside the brackets is part of the parameters and stays.
+    """
+    if "@" not in nodeid:
+        return nodeid
+    head, at, group = nodeid.rpartition("@")
+    if at and "]" not in group and "::" not in group and "/" not in group:
+        return head
+    return nodeid

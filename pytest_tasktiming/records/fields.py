@@ -6,6 +6,8 @@ the names below (``fields[TASK]``), never with a number.
 
 from __future__ import annotations
 
+import itertools
+import os
 from typing import Final
 
 FIELDS = (
@@ -61,3 +63,30 @@ def unescape(field: str) -> str:
         else:
             out.append(char)
     return "".join(out)
+
+
+RawRow = tuple[int, str, str, int, "int | None", "int | None", str, str]
+"""(timestamp_ns, mode, task_id, start_ns, end_ns, duration_ns, task, result); times in ns,
+in the order of ``fields.FIELDS``."""
+
+
+# --- task ids: a random per-process prefix and a counter (next() on a count is atomic under
+# the GIL); unique across processes, threads and runs. A forked child draws a new prefix.
+
+_id_prefix = os.urandom(6).hex()
+_id_counter = itertools.count(1)
+
+
+def new_task_id() -> str:
+    """Return an id no other task occurrence, in any process or run, will have."""
+    return f"{_id_prefix}-{next(_id_counter)}"
+
+
+def _reseed_task_ids() -> None:
+    global _id_prefix, _id_counter
+    _id_prefix = os.urandom(6).hex()
+    _id_counter = itertools.count(1)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reseed_task_ids)

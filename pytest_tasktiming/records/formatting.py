@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Iterable
 
-from pytest_tasktiming.records.fields import escape
-from pytest_tasktiming.records.row import UTC, RawRow, TaskRow
+from pytest_tasktiming.records.fields import RawRow, escape
+from pytest_tasktiming.records.times import UTC
 
 
 class LineFormatter:
@@ -113,8 +113,3 @@ def format_duration(ns: int) -> str:
     if len(digits) > 6:
         return digits[:-6] + "." + digits[-6:]
     return "0." + digits.rjust(6, "0")
-
-
-def format_row(row: TaskRow) -> str:
-    """The line for ``row``, as the writer would write it."""
-    return LineFormatter().line(row.to_raw())

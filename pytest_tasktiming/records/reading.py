@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import os
 from collections.abc import Iterable, Iterator
 from typing import IO
@@ -10,14 +9,7 @@ from typing import IO
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records.fields import FIELDS, HEADER, STARTED, unescape
 from pytest_tasktiming.records.row import TaskRow
-
-
-def parse_time(text: str) -> _dt.datetime:
-    """Parse an ISO 8601 timestamp that must carry a UTC offset of zero."""
-    moment = _dt.datetime.fromisoformat(text)
-    if moment.utcoffset() != _dt.timedelta(0):
-        raise ValueError(f"timestamp {text!r} is not UTC (+00:00)")
-    return moment
+from pytest_tasktiming.records.times import parse_named_time
 
 
 def parse_fields(fields: list[str]) -> TaskRow:
@@ -41,14 +33,6 @@ def parse_fields(fields: list[str]) -> TaskRow:
         task=task,
         result=result,
     )
-
-
-def parse_named_time(text: str, name: str) -> _dt.datetime:
-    """``parse_time`` whose ValueError names the field (``name``) and the text."""
-    try:
-        return parse_time(text)
-    except ValueError:
-        raise ValueError(f"{name} {text!r} is not an ISO 8601 UTC timestamp") from None
 
 
 class RowReader:

@@ -1,21 +1,13 @@
-"""``TaskRow``, one typed line, and the task ids that tie a ``started`` row to its final row."""
+"""``TaskRow``: one line of the file, typed."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
-import os
 from dataclasses import dataclass
 
-from pytest_tasktiming.records.fields import STARTED
-
-UTC = _dt.timezone.utc
-EPOCH = _dt.datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_US = _dt.timedelta(microseconds=1)
-
-RawRow = tuple[int, str, str, int, "int | None", "int | None", str, str]
-"""(timestamp_ns, mode, task_id, start_ns, end_ns, duration_ns, task, result); times in ns,
-in the order of ``fields.FIELDS``."""
+from pytest_tasktiming.records.fields import STARTED, RawRow
+from pytest_tasktiming.records.formatting import LineFormatter
+from pytest_tasktiming.records.times import from_ns, to_ns
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,36 +57,6 @@ class TaskRow:
         )
 
 
-def to_ns(moment: _dt.datetime) -> int:
-    """Nanoseconds since the epoch of an aware datetime (to the microsecond)."""
-    if moment.tzinfo is None:
-        raise ValueError(f"naive datetime {moment.isoformat()}: timestamps must be timezone-aware")
-    return (moment - EPOCH) // _ONE_US * 1000
-
-
-def from_ns(ns: int) -> _dt.datetime:
-    """The aware UTC datetime of nanoseconds since the epoch (to the microsecond)."""
-    return EPOCH + _dt.timedelta(microseconds=ns // 1000)
-
-
-# --- task ids ------------------------------------------------------------------------------
-# A random per-process prefix and a counter: unique across processes, threads (next() on a
-# count is atomic under the GIL) and runs, and cheap. A forked child draws a new prefix.
-
-_id_prefix = os.urandom(6).hex()
-_id_counter = itertools.count(1)
-
-
-def new_task_id() -> str:
-    """Return an id no other task occurrence, in any process or run, will have."""
-    return f"{_id_prefix}-{next(_id_counter)}"
-
-
-def _reseed_task_ids() -> None:
-    global _id_prefix, _id_counter
-    _id_prefix = os.urandom(6).hex()
-    _id_counter = itertools.count(1)
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reseed_task_ids)
+def format_row(row: TaskRow) -> str:
+    """The line for ``row``, as the writer would write it."""
+    return LineFormatter().line(row.to_raw())

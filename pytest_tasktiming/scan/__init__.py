@@ -1,68 +1,47 @@
-"""``tasktiming scan``: timeouts above a limit in code, test settings and CI workflows.
+"""``tasktiming scan``: what in a tree lets something run longer than the limit.
 
 Static: Python is parsed with ``ast``, settings with ``configparser``/``tomllib``, workflows
-line by line; nothing scanned is ever imported or run. A file that cannot be parsed is a
-warning, not the end of the scan.
+line by line; nothing scanned is ever imported or run. A file that cannot be parsed or read
+is a warning, not the end of the scan. On Linux a large tree is scanned by one process per
+CPU, as ruff uses every core.
 """
 
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Callable, Iterator, Sequence
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from .apis import APIS
 from .config_files import scan_ini, scan_toml
-from .findings import UNREADABLE, WARNING, Finding
+from .configuration import ConfigError, Settings, all_apis, settings_for
+from .findings import NOT_PARSED, RULES, Finding, Place, not_checked
 from .output import FORMATS, render
-from .python_code import scan_python
+from .python_code import PythonScanner
+from .walker import Exclusions, files, read
 from .workflows import scan_github, scan_gitlab
 
-__all__ = ["FORMATS", "Finding", "render", "scan_paths"]
+if TYPE_CHECKING:
+    import multiprocessing.pool
 
-Scanner = Callable[[str, str, float], list[Finding]]
+__all__ = [
+    "FORMATS",
+    "RULES",
+    "ConfigError",
+    "Finding",
+    "Settings",
+    "render",
+    "scan_paths",
+    "settings_for",
+]
 
-SKIPPED_DIRECTORIES = frozenset(
-    ("node_modules", "__pycache__", "site-packages", "build", "dist", "venv", "env")
-)
-"""Never descended into (nor any hidden directory but .github and .gitlab, nor a virtualenv)."""
+PARALLEL_FROM = 200
+"""Trees with at least this many files are scanned by a process per CPU, where possible."""
 
-_INI_FILES = frozenset(("pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg"))
-
-
-def scan_paths(paths: Sequence[str], *, limit: float) -> list[Finding]:
-    """Every finding under ``paths`` (files or directories), sorted by file, line and column.
-
-    :raises FileNotFoundError: when a path does not exist (before anything is scanned).
-    """
-    for path in paths:
-        if not os.path.exists(path):
-            raise FileNotFoundError(2, "No such file or directory", path)
-    findings: list[Finding] = []
-    for path in _files(paths):
-        findings += scan_file(path, limit=limit)
-    findings.sort(key=lambda f: (f.path, f.line, f.col))
-    return findings
-
-
-def scan_file(path: str, *, limit: float) -> list[Finding]:
-    """The findings in one file, chosen by its name; [] for a file the scan does not read."""
-    kind = _kind(path)
-    if kind is None:
-        return []
-    try:
-        with open(path, "rb") as stream:
-            data = stream.read()
-    except OSError as error:
-        return [_warning(path, f"cannot read this file: {error.strerror or error}")]
-    if kind == "python":
-        return scan_python(path, data, limit)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return [_warning(path, f"cannot decode this file as UTF-8 (byte {error.start})")]
-    return _TEXT_SCANNERS[kind](path, text, limit)
-
-
-_TEXT_SCANNERS: dict[str, Scanner] = {
+_TEXT_SCANNERS: dict[str, Callable[[str, str, float], list[Finding]]] = {
     "ini": scan_ini,
     "toml": scan_toml,
     "github": scan_github,
@@ -70,50 +49,73 @@ _TEXT_SCANNERS: dict[str, Scanner] = {
 }
 
 
-def _kind(path: str) -> str | None:
-    """Which scanner reads ``path``, from its name and where it is."""
-    name = os.path.basename(path)
-    if name.endswith(".py"):
-        return "python"
-    if name in _INI_FILES:
-        return "ini"
-    if name == "pyproject.toml":
-        return "toml"
-    if not name.endswith((".yml", ".yaml")):
-        return None
-    parts = os.path.normpath(os.path.abspath(path)).split(os.sep)
-    if parts[-3:-1] == [".github", "workflows"]:
-        return "github"
-    if "gitlab-ci" in name or ".gitlab" in parts[:-1]:
-        return "gitlab"
-    return None
+def scan_paths(paths: Sequence[str], settings: Settings | None = None) -> list[Finding]:
+    """Every finding under ``paths`` (files or directories), sorted by file, line and column.
 
-
-def _files(paths: Sequence[str]) -> Iterator[str]:
-    """Files named on the command line as they are; directories walked, skipping the rest."""
+    :raises FileNotFoundError: when a path does not exist (before anything is scanned).
+    """
+    settings = settings or Settings()
     for path in paths:
-        if not os.path.isdir(path):
-            yield os.path.normpath(path)
-            continue
-        for directory, subdirectories, names in os.walk(path):
-            subdirectories[:] = sorted(
-                name for name in subdirectories if _descend(os.path.join(directory, name), name)
-            )
-            for name in sorted(names):
-                candidate = os.path.normpath(os.path.join(directory, name))
-                if _kind(candidate) is not None:
-                    yield candidate
-
-
-def _descend(path: str, name: str) -> bool:
-    if name.startswith(".") and name not in (".github", ".gitlab"):
-        return False
-    if name in SKIPPED_DIRECTORIES or name.endswith(".egg-info"):
-        return False
-    return not os.path.exists(os.path.join(path, "pyvenv.cfg"))
-
-
-def _warning(path: str, reason: str) -> Finding:
-    return Finding(
-        path, 1, 1, UNREADABLE, f"{reason}; its timeouts were not checked", None, WARNING
+        if not os.path.lexists(path):
+            raise FileNotFoundError(2, "No such file or directory", path)
+    exclusions = Exclusions(settings.base, settings.exclude)
+    found = list(files(paths, exclusions, force_exclude=settings.force_exclude))
+    notes = [entry for entry in found if isinstance(entry, Finding)]
+    todo = [entry for entry in found if not isinstance(entry, Finding)]
+    scan = functools.partial(
+        _scan_file, scanner=PythonScanner(all_apis(settings, APIS)), limit=settings.limit
     )
+    findings = [finding for batch in _map(scan, todo) for finding in batch] + notes
+    findings = [f for f in findings if settings.reports(f.code, f.path)]
+    findings.sort(key=lambda f: (f.path, f.line, f.col, f.code))
+    return findings
+
+
+def _scan_file(entry: tuple[str, str], *, scanner: PythonScanner, limit: float) -> list[Finding]:
+    path, kind = entry
+    data = read(path)
+    if isinstance(data, Finding):
+        return [data]
+    if kind == "python":
+        return scanner.scan(path, data, limit)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        reason = f"cannot decode this file as UTF-8 (byte {error.start})"
+        return [not_checked(Place(path, 1, 1), NOT_PARSED, reason)]
+    return _TEXT_SCANNERS[kind](path, text, limit)
+
+
+def _map(
+    scan: Callable[[tuple[str, str]], list[Finding]], todo: list[tuple[str, str]]
+) -> list[list[Finding]]:
+    """``scan`` over ``todo``: in worker processes when that is safe and worth it."""
+    pool = _pool(len(todo))
+    if pool is None:
+        return [scan(entry) for entry in todo]
+    with pool:
+        # Small chunks: the few files worth parsing are not spread evenly over the tree.
+        return pool.map(scan, todo, chunksize=8)
+
+
+def _pool(files: int) -> multiprocessing.pool.Pool | None:
+    """A process per CPU, or None: for small trees, and wherever ``fork`` is not safe.
+
+    Only with ``fork`` (Linux), in a process with no other thread, whose state a child
+    inherits without surprise, and where semaphores work (not in a container without
+    /dev/shm).
+    """
+    processes = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if (
+        files < PARALLEL_FROM
+        or processes < 2
+        or sys.platform != "linux"
+        or threading.active_count() > 1
+    ):
+        return None
+    import multiprocessing
+
+    try:
+        return multiprocessing.get_context("fork").Pool(processes)
+    except OSError:
+        return None

@@ -16,17 +16,17 @@ import sys
 from collections.abc import Iterator
 
 from .._durations import parse_seconds
+from .apis import name_unit
 from .findings import (
-    CONFIG_ABOVE_LIMIT,
-    CONFIG_DISABLED,
-    UNREADABLE,
-    WARNING,
+    NOT_PARSED,
     Finding,
+    Place,
     above,
-    has_allow_comment,
+    is_allowed,
+    not_checked,
     switched_off,
+    written,
 )
-from .python_code import timeout_unit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,11 +39,18 @@ TOML_TABLES = (("tool", "pytest", "ini_options"), ("tool", "pytest"))
 """pytest's ini-style table, and pytest 9's native one."""
 
 SWITCHED_OFF_BY_ZERO = frozenset(("timeout", "task_timing_timeout"))
-_OPTIONS = {
+_PYTEST_SETTINGS = frozenset(
+    ("timeout", "task_timing_timeout", "session_timeout", "task_timing_session_timeout",
+     "faulthandler_timeout")
+)  # fmt: skip
+"""pytest's and its plugins' time limits, read whatever ``name_unit`` says of such names."""
+OPTIONS = {
     "--timeout": "timeout",
     "--task-timing-timeout": "task_timing_timeout",
     "--session-timeout": "session_timeout",
+    "--task-timing-session-timeout": "task_timing_session_timeout",
 }
+"""pytest's command-line options that set a time limit, and the setting each one sets."""
 _COMMAND_LINES = ("addopts", "commands")
 
 _HEADER = re.compile(r"^\s*\[\s*\[?\s*([^\]]+?)\s*\]\s*\]?\s*$")
@@ -100,8 +107,7 @@ def scan_toml(path: str, text: str, limit: float) -> list[Finding]:
 
 
 def _unreadable(path: str, line: int, reason: str) -> Finding:
-    message = f"cannot parse this file ({reason}); its timeouts were not checked"
-    return Finding(path, line, 1, UNREADABLE, message, None, WARNING)
+    return not_checked(Place(path, line, 1), NOT_PARSED, f"cannot parse this file ({reason})")
 
 
 class _Lines:
@@ -139,8 +145,8 @@ class _Lines:
         line = self.lines[number - 1] if 0 < number <= len(self.lines) else ""
         return line.find(text) + 1 or 1
 
-    def allowed(self, number: int) -> bool:
-        return 0 < number <= len(self.lines) and has_allow_comment(self.lines[number - 1])
+    def allowed(self, number: int, code: str) -> bool:
+        return 0 < number <= len(self.lines) and is_allowed(self.lines[number - 1], code)
 
 
 def _setting(
@@ -149,31 +155,45 @@ def _setting(
     line = lines.of_key(section, key)
     settings: list[tuple[str, str | int | float, int, str, str]] = []
     if key in _COMMAND_LINES and isinstance(value, str):
-        for name, option_value, token in _command_line_timeouts(value):
+        for name, option_value, token in command_line_timeouts(value):
             where = lines.containing(line, token)
             settings.append((name, option_value, where, token, f"[{section}] {key} {token}"))
-    elif timeout_unit(key) is not None:
+    elif setting_unit(key) is not None:
         settings.append((key, value, line, key, f"[{section}] {key}"))
     findings = []
     for name, raw, number, token, what in settings:
-        if lines.allowed(number):
-            continue
-        col = lines.column(number, token)
-        try:
-            seconds = parse_seconds(raw, source=what) or 0.0
-        except ValueError:
-            continue  # not a duration (timeout_method = thread); pytest reports bad ones
-        seconds *= timeout_unit(name) or 1.0
-        if seconds == 0 and name in SWITCHED_OFF_BY_ZERO:
-            message = switched_off(what, str(raw))
-            findings.append(Finding(lines.path, number, col, CONFIG_DISABLED, message, None))
-        elif seconds > limit:
-            message = above(what, seconds, limit)
-            findings.append(Finding(lines.path, number, col, CONFIG_ABOVE_LIMIT, message, seconds))
+        place = Place(lines.path, number, lines.column(number, token))
+        finding = setting_finding(place, what, name, raw, limit)
+        if finding is not None and not lines.allowed(number, finding.code):
+            findings.append(finding)
     return findings
 
 
-def _command_line_timeouts(command_line: str) -> Iterator[tuple[str, str, str]]:
+def setting_unit(name: str) -> float | None:
+    """Seconds per unit of pytest setting ``name``; None if it is not a timeout."""
+    if name in _PYTEST_SETTINGS:
+        return 1.0
+    unit = name_unit(name)
+    return None if unit is None else unit[1]
+
+
+def setting_finding(
+    place: Place, what: str, name: str, raw: str | int | float, limit: float
+) -> Finding | None:
+    """The finding for pytest setting ``name`` set to ``raw`` (``"2h"``, ``9000``), if any."""
+    try:
+        seconds = parse_seconds(raw, source=what) or 0.0
+    except ValueError:
+        return None  # not a duration (timeout_method = thread); pytest reports bad ones
+    seconds *= setting_unit(name) or 1.0
+    if seconds == 0 and name in SWITCHED_OFF_BY_ZERO:
+        return switched_off(place, what, str(raw), limit)
+    if seconds > limit:
+        return above(place, what, written(str(raw).strip(), seconds), seconds, limit)
+    return None
+
+
+def command_line_timeouts(command_line: str) -> Iterator[tuple[str, str, str]]:
     """``(setting, value, the text as written)`` for each timeout option on a command line."""
     try:
         words = shlex.split(command_line, comments=True)
@@ -182,9 +202,9 @@ def _command_line_timeouts(command_line: str) -> Iterator[tuple[str, str, str]]:
     for index, word in enumerate(words):
         option, equals, value = word.partition("=")
         following = words[index + 1] if index + 1 < len(words) else ""
-        if option in _OPTIONS:
-            yield _OPTIONS[option], value if equals else following, option
+        if option in OPTIONS:
+            yield OPTIONS[option], value if equals else following, option
         elif option in ("-o", "--override-ini"):
             name, _, override = (value if equals else following).partition("=")
-            if timeout_unit(name) is not None:
+            if setting_unit(name) is not None:
                 yield name, override, name

@@ -1,34 +1,67 @@
-"""What the scan reports: findings, their codes and messages, and the comment that accepts one."""
+"""What the scan reports: findings, their rule codes, messages and fixes, and the allow comment."""
 
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-ABOVE_LIMIT = "TT101"
-"""A timeout in Python code above the limit."""
-DISABLED = "TT102"
-"""A timeout in Python code that is switched off (0, None or infinite): no limit at all."""
-CONFIG_ABOVE_LIMIT = "TT201"
-"""A pytest, tox or pyproject setting above the limit."""
-CONFIG_DISABLED = "TT202"
-"""A pytest, tox or pyproject setting that switches the timeout off."""
-CI_ABOVE_LIMIT = "TT301"
-"""A CI workflow job or step timeout above the limit."""
-UNREADABLE = "TT901"
-"""A file the scan could not parse or decode (a warning: the scan goes on)."""
+ABOVE_LIMIT = "TT001"
+DEFAULT_ABOVE_LIMIT = "TT002"
+SWITCHED_OFF = "TT003"
+NOT_PARSED = "TT901"
+NOT_READ = "TT902"
 
 ERROR = "error"
 WARNING = "warning"
 
-ALLOW_COMMENT = "tasktiming: allow-timeout"
-_ALLOW = re.compile(r"[#;]\s*tasktiming:\s*allow-timeout\b")
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule code with its short name and what it means, for ``--select`` and SARIF."""
+
+    code: str
+    name: str
+    summary: str
+    severity: str = ERROR
+
+
+RULES = {
+    rule.code: rule
+    for rule in (
+        Rule(ABOVE_LIMIT, "timeout-above-limit", "A timeout is set above the limit."),
+        Rule(
+            DEFAULT_ABOVE_LIMIT,
+            "default-above-limit",
+            "No timeout is set, and the default one is above the limit.",
+        ),
+        Rule(SWITCHED_OFF, "timeout-switched-off", "A timeout is switched off: no limit at all."),
+        Rule(NOT_PARSED, "file-not-parsed", "A file could not be parsed or decoded.", WARNING),
+        Rule(
+            NOT_READ,
+            "file-not-read",
+            "A file was not read: not a regular file, or too large.",
+            WARNING,
+        ),
+    )
+}
+"""Every rule, by code: ``TT0xx`` are timeouts to fix, ``TT9xx`` files the scan could not check."""
+
+_ALLOW = re.compile(r"[#;]\s*tasktiming:\s*allow-timeout\b((?:[\s,]+TT\d{3})*)")
+
+
+class Place(NamedTuple):
+    """Where a finding is: the file, and the 1-based line and column."""
+
+    path: str
+    line: int
+    col: int
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One finding; ``value`` is the timeout in seconds (None: switched off, unknown)."""
+    """One finding; ``value`` is the timeout in seconds (None: switched off, or no number)."""
 
     path: str
     line: int
@@ -36,12 +69,30 @@ class Finding:
     code: str
     message: str
     value: float | None = None
-    severity: str = ERROR
+    fix: str = ""
+
+    @property
+    def severity(self) -> str:
+        return RULES[self.code].severity
+
+    @property
+    def text(self) -> str:
+        """The message, then the fix."""
+        return f"{self.message}; fix: {self.fix}" if self.fix else self.message
 
 
-def has_allow_comment(line: str) -> bool:
-    """True when ``line`` carries ``# tasktiming: allow-timeout`` (or ``;`` in ini files)."""
-    return "allow-timeout" in line and _ALLOW.search(line) is not None
+def is_allowed(line: str, code: str) -> bool:
+    """True when ``line`` has ``# tasktiming: allow-timeout`` (``;`` in ini files) for ``code``.
+
+    A bare comment allows every code; ``# tasktiming: allow-timeout TT002`` only TT002.
+    """
+    if "allow-timeout" not in line:
+        return False
+    match = _ALLOW.search(line)
+    if match is None:
+        return False
+    codes = re.findall(r"TT\d{3}", match.group(1))
+    return not codes or code in codes
 
 
 def seconds_text(seconds: float) -> str:
@@ -50,17 +101,57 @@ def seconds_text(seconds: float) -> str:
         return "unlimited"
     for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
         if seconds >= size:
-            return f"{seconds:g} s ({seconds / size:.3g}{unit})"
-    return f"{seconds:g} s"
+            return f"{number(seconds)} s ({seconds / size:.3g}{unit})"
+    return f"{number(seconds)} s"
 
 
-def above(what: str, seconds: float, limit: float) -> str:
-    """The message for a value above the limit."""
-    if math.isinf(seconds):
-        return f"{what} is unlimited; the limit is {seconds_text(limit)}"
-    return f"{what} is {seconds_text(seconds)}, above the limit of {seconds_text(limit)}"
+def number(value: float) -> str:
+    """``3600000``, ``3.05``: whole numbers in full, never ``3.6e+06``."""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
 
 
-def switched_off(what: str, value: str) -> str:
-    """The message for a timeout set to a value that disables it."""
-    return f"{what} is {value}, which switches the timeout off (no limit)"
+def as_written(value: float, unit: str, seconds: float) -> str:
+    """``120 min = 7200 s (2h)``: the value in the file's own unit, then in seconds."""
+    if unit == "s":
+        return seconds_text(seconds)
+    return f"{number(value)} {unit} = {seconds_text(seconds)}"
+
+
+def written(text: str, seconds: float) -> str:
+    """``1h 30m = 5400 s (1.5h)``: a value as the file writes it, then in seconds."""
+    try:
+        plain = float(text) == seconds
+    except ValueError:
+        plain = False
+    return seconds_text(seconds) if plain else f"{text} = {seconds_text(seconds)}"
+
+
+def above(
+    place: Place,
+    what: str,
+    written: str,
+    seconds: float,
+    limit: float,
+    *,
+    unit: tuple[str, float] = ("s", 1.0),
+) -> Finding:
+    """A TT001 finding: ``what`` is set to ``written`` (its value), above ``limit``.
+
+    :param unit: the file's unit and its seconds, in which the fix is given.
+    """
+    message = f"{what} is {written}, above the limit of {seconds_text(limit)}"
+    name, scale = unit
+    most = seconds_text(limit) if name == "s" else f"{number(limit / scale)} {name}"
+    return Finding(*place, ABOVE_LIMIT, message, seconds, f"lower it to {most} or less")
+
+
+def switched_off(place: Place, what: str, value: str, limit: float) -> Finding:
+    """A TT003 finding: ``what`` is ``value``, which means no limit at all."""
+    message = f"{what} is {value}, which switches the timeout off (no limit)"
+    fix = f"set a timeout of {seconds_text(limit)} or less"
+    return Finding(*place, SWITCHED_OFF, message, None, fix)
+
+
+def not_checked(place: Place, code: str, reason: str) -> Finding:
+    """A TT901 or TT902 warning: the file's timeouts were not checked."""
+    return Finding(*place, code, f"{reason}; its timeouts were not checked")

@@ -1,4 +1,4 @@
-"""The scan's findings as text (like ruff), JSON, or GitHub Actions workflow commands."""
+"""The scan's findings as text (like ruff), JSON, GitHub Actions workflow commands or SARIF."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from .findings import ERROR, Finding
 
-FORMATS = ("text", "json", "github")
+FORMATS = ("text", "json", "github", "sarif")
 
 
 def render(findings: Sequence[Finding], fmt: str) -> str:
@@ -15,13 +15,18 @@ def render(findings: Sequence[Finding], fmt: str) -> str:
         return _json(findings)
     if fmt == "github":
         return "".join(_workflow_command(finding) + "\n" for finding in findings)
+    if fmt == "sarif":
+        from .. import __version__
+        from .sarif import sarif
+
+        return sarif(findings, __version__)
     if fmt == "text":
         return _text(findings)
     raise ValueError(f"unknown format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
 def _text(findings: Sequence[Finding]) -> str:
-    lines = [f"{f.path}:{f.line}:{f.col}: {f.code} {f.message}" for f in findings]
+    lines = [f"{f.path}:{f.line}:{f.col}: {f.code} {f.text}" for f in findings]
     errors = sum(f.severity == ERROR for f in findings)
     warnings = len(findings) - errors
     if errors or warnings:
@@ -45,6 +50,7 @@ def _json(findings: Sequence[Finding]) -> str:
             "value": f.value,
             "code": f.code,
             "message": f.message,
+            "fix": f.fix,
             "severity": f.severity,
         }
         for f in findings
@@ -63,7 +69,7 @@ def _workflow_command(finding: Finding) -> str:
             ("title", f"tasktiming {finding.code}"),
         )
     )
-    return f"::{finding.severity} {properties}::{_escape_data(finding.message)}"
+    return f"::{finding.severity} {properties}::{_escape_data(finding.text)}"
 
 
 def _escape_data(text: str) -> str:

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming.timeout.deadline import Deadline
-from pytest_tasktiming.timeout.registry import watch
+from pytest_tasktiming.timeout.watchdog import watch
 
 T = TypeVar("T")
 

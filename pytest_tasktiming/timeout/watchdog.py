@@ -5,8 +5,8 @@ thread per call. Registering a deadline that is due no sooner than the thread wa
 takes no lock and wakes nobody: it is appended to ``incoming``, which the thread (or, past
 ``_MERGE_AT`` entries, the registering caller) moves into the heap, dropping the deadlines
 cancelled meanwhile, as nearly all are. ``Deadline.cancel()`` only marks the deadline. Each
-deadline has one entry at a time, for its next stage: the warning, the limit, then the last
-resort.
+deadline has one entry at a time, for its next stage: the warning, the limit, the resending
+of a signal not yet received, then the last resort (``last_resort.py``).
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ import os
 import sys
 import threading
 import warnings
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from pytest_tasktiming._durations import format_seconds, parse_seconds
+from pytest_tasktiming._durations import format_seconds
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutWarning
 from pytest_tasktiming.timeout import deadline as states
 from pytest_tasktiming.timeout import interrupt
-from pytest_tasktiming.timeout.deadline import Callback, Deadline
-from pytest_tasktiming.writer import flush_all
+from pytest_tasktiming.timeout.deadline import Callback, Deadline, DeadlineOptions
+from pytest_tasktiming.timeout.last_resort import call, grace, last_resort
 
 if TYPE_CHECKING:
     import asyncio
@@ -36,17 +36,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("pytest_tasktiming")
 
-DEFAULT_GRACE = 5.0
-"""Seconds a task may go on after its timeout was raised before the last resort."""
-EXIT_ON_STUCK_CODE = 124
-"""The process's exit status when the last resort exits (as GNU ``timeout`` uses)."""
-
 _RESEND_MIN = 0.001
 _RESEND_MAX = 0.05
 _MIN_COMPACT = 1024
 _MERGE_AT = 256
 _NEVER = float("inf")
-_TRUE = frozenset({"1", "true", "yes", "on"})
 _heappush = heapq.heappush
 
 
@@ -158,7 +152,7 @@ class Watchdog:
                 self._interrupt(deadline)
             elif stage == states.STUCK:
                 deadline._mark(states.DONE)
-                _last_resort(deadline)
+                last_resort(deadline)
         except Exception:  # the watchdog must outlive any bug or callback
             log.exception("tasktiming watchdog failed on %r", deadline)
 
@@ -175,7 +169,7 @@ class Watchdog:
                 self._resend_at(deadline, now, _NEVER)
                 return
             deadline._mark(states.DONE, states.TIMED_OUT)
-            _call(deadline.on_timeout, deadline)
+            call(deadline.on_timeout, deadline)
             how = _fire(deadline)
             if how is None:
                 return
@@ -184,7 +178,7 @@ class Watchdog:
             how = deadline.interrupted_by
             if not deadline.delivered and _may_interrupt(deadline):
                 _fire(deadline)
-        grace_ends = sent_at + _grace(deadline)
+        grace_ends = sent_at + grace(deadline)
         if how == states.SIGNALLED and not deadline.delivered and now < grace_ends:
             self._resend_at(deadline, now, grace_ends)
         else:
@@ -258,7 +252,7 @@ def _fire(deadline: Deadline) -> str | None:
 def _notify(deadline: Deadline, message: str) -> None:
     """Tell the user: ``on_warning`` if given, else a warning and a log line."""
     if deadline.on_warning is not None:
-        _call(deadline.on_warning, deadline)
+        call(deadline.on_warning, deadline)
         return
     frame = sys._current_frames().get(deadline.thread_ident or -1)
     # Pointing at the line the task is running, not at the watchdog. Filtered to "error",
@@ -273,64 +267,6 @@ def _notify(deadline: Deadline, message: str) -> None:
     log.warning("tasktiming: %s", message)
 
 
-def _call(callback: Callback | None, deadline: Deadline) -> None:
-    """Run a user's callback; its failure is logged and the watchdog goes on."""
-    if callback is not None:
-        try:
-            callback(deadline)
-        except Exception:
-            log.exception("tasktiming: callback %r failed for %r", callback, deadline)
-
-
-def _grace(deadline: Deadline) -> float:
-    if deadline.grace is not None:
-        return deadline.grace
-    value = os.environ.get("TASK_TIMING_GRACE")
-    if not value:
-        return DEFAULT_GRACE
-    try:
-        return parse_seconds(value, source="environment variable TASK_TIMING_GRACE") or 0.0
-    except ValueError as error:
-        log.error("tasktiming: %s; using %gs", error, DEFAULT_GRACE)
-        return DEFAULT_GRACE
-
-
-def exits_on_stuck(deadline: Deadline) -> bool:
-    """True when the last resort ends the process for this deadline."""
-    if deadline.exit_on_stuck is not None:
-        return deadline.exit_on_stuck
-    return os.environ.get("TASK_TIMING_EXIT_ON_STUCK", "").strip().lower() in _TRUE
-
-
-def _last_resort(deadline: Deadline) -> None:
-    """The task ignored its timeout for the grace period: show where everything is."""
-    if deadline.cancelled or not _still_running(deadline):
-        return
-    deadline._mark(states.DONE, states.STUCK_FLAG)
-    exiting = exits_on_stuck(deadline)
-    then = f"exiting with status {EXIT_ON_STUCK_CODE}" if exiting else "not exiting"
-    sys.stderr.write(
-        f"\ntasktiming: task {deadline.task!r} is still running {deadline.elapsed:.1f}s after "
-        f"it started, past its {deadline.timeout:g}s timeout (stuck in C code?); {then}. "
-        f"Stacks of every thread:\n\n{interrupt.format_all_stacks()}\n"
-    )
-    sys.stderr.flush()
-    _call(deadline.on_stuck, deadline)
-    try:
-        flush_all()
-    except Exception:
-        log.exception("tasktiming: could not flush the task-timing file")
-    if exiting:
-        log.critical("tasktiming: task %r is stuck; exiting", deadline.task)
-        os._exit(EXIT_ON_STUCK_CODE)
-
-
-def _still_running(deadline: Deadline) -> bool:
-    if deadline.is_asyncio:
-        return not cast("asyncio.Task[Any]", deadline.target).done()
-    return deadline.thread_ident in sys._current_frames()
-
-
 def _after_fork_in_child() -> None:
     # The parent's watchdog keeps the parent's deadlines; the child starts with none.
     watchdog.reset()
@@ -338,3 +274,90 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# --- registering a deadline ----------------------------------------------------------------
+
+
+def watch(
+    task: str,
+    timeout: float | None,
+    *,
+    warning_threshold: float = 0.8,
+    enforce: bool = True,
+    target: threading.Thread | asyncio.Task[Any] | None = None,
+    on_warning: Callback | None = None,
+    on_timeout: Callback | None = None,
+    on_stuck: Callback | None = None,
+    grace: float | None = None,
+    exit_on_stuck: bool | None = None,
+) -> Deadline:
+    """Register a deadline for ``task`` with the watchdog (``timeout`` None or 0: inert).
+
+    ``target`` defaults to the calling thread; an asyncio task must be registered from its
+    loop's thread. In the watchdog thread, at ``warning_threshold * timeout``:
+    ``on_warning(deadline)`` if given, else a ``TaskTimeoutWarning`` and a log line. At
+    ``timeout``, when ``enforce``: ``timed_out`` is set, ``on_timeout(deadline)`` runs if
+    given, and ``TaskTimeoutError`` is raised in the target (signal in the main thread,
+    asynchronous exception in another thread, ``Task.cancel()`` for an asyncio task; see
+    ``Deadline.translate``). Without ``enforce``, the limit gives a second warning. If the
+    target is still running ``grace`` seconds later (stuck in C code): every thread's stack
+    is dumped to stderr, ``on_stuck(deadline)`` runs, writers are flushed, and the process
+    exits with ``EXIT_ON_STUCK_CODE`` only when ``exit_on_stuck``.
+
+    :param grace: default ``$TASK_TIMING_GRACE``, else 5 seconds.
+    :param exit_on_stuck: default true when ``$TASK_TIMING_EXIT_ON_STUCK`` is ``1``.
+    :raises ValueError: for a threshold outside (0, 1] or a negative grace.
+    """
+    if not 0.0 < warning_threshold <= 1.0:
+        raise ValueError(f"invalid warning_threshold {warning_threshold!r}: expected 0 < x <= 1")
+    if grace is not None and not grace >= 0.0:
+        raise ValueError(f"invalid grace {grace!r}: expected seconds >= 0")
+    options = DeadlineOptions(
+        warning_threshold, enforce, on_warning, on_timeout, on_stuck, grace, exit_on_stuck
+    )
+    return register(task, timeout, target, options)
+
+
+def register(
+    task: str,
+    timeout: float | None,
+    target: threading.Thread | asyncio.Task[Any] | None,
+    options: DeadlineOptions,
+) -> Deadline:
+    """``watch()`` with its options already checked.
+
+    The decorators check a task's settings once, at decoration, and build ``options`` once,
+    so a call pays for neither.
+    """
+    ident: int | None
+    if target is None or target is threading.current_thread():
+        target, ident = None, _get_ident()
+    elif isinstance(target, threading.Thread):
+        ident = target.ident
+    else:
+        ident = _get_ident()
+    deadline = _new(Deadline)
+    deadline.task = task
+    deadline.timeout = timeout or None
+    deadline.target = target
+    deadline.thread_ident = ident
+    deadline._options = options
+    deadline.cancelled = False
+    deadline._state = states.WARN
+    deadline.started = started = clock.mono()
+    if timeout:
+        if target is not None and not isinstance(target, threading.Thread):
+            deadline._cancelling = getattr(target, "cancelling", _zero)()
+        elif options.enforce and not interrupt.installed and ident == interrupt.main_ident:
+            interrupt.install_handler()
+        watchdog.add(started + timeout * options.warning_threshold, deadline)
+    return deadline
+
+
+_new = object.__new__
+_get_ident = threading.get_ident
+
+
+def _zero() -> int:
+    return 0

@@ -19,7 +19,7 @@ from pathlib import Path
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.companion import read_notes
 from pytest_tasktiming.records import TaskRow, fold, read_rows
-from pytest_tasktiming.reports.html.payload import Payload, encode_rows, latest_ms, script_json
+from pytest_tasktiming.reports.html.payload import PageData, encode_rows, latest_ms, script_json
 
 DEFAULT_TIMEOUT = 3600.0
 """Seconds assumed as a task's timeout when neither the companion file nor the task shows it
@@ -44,7 +44,7 @@ def render_page(
     *,
     kind: str,
     source: str,
-    payload: Payload,
+    payload: PageData,
     now_ms: float | None = None,
     skipped: int = 0,
     timeout: float = DEFAULT_TIMEOUT,

@@ -17,7 +17,7 @@ from typing import Any
 from pytest_tasktiming.companion import Notes
 from pytest_tasktiming.records import TaskRow
 
-Payload = dict[str, Any]
+PageData = dict[str, Any]
 
 # Inside <script type="application/json"> only "</script" or "<!--" could end the element;
 # escaping every <, > and & (and the JS line separators) rules that out for any input.
@@ -26,7 +26,7 @@ _SCRIPT_SAFE = str.maketrans(
 )
 
 
-def encode_rows(rows: Iterable[TaskRow], notes: Notes | None = None) -> Payload:
+def encode_rows(rows: Iterable[TaskRow], notes: Notes | None = None) -> PageData:
     """The rows as ``{"strings": [...], "rows": [[...], ...]}`` with a shared string table.
 
     With ``notes`` (the companion file's), also ``notes``: ``[task_id, limit, threshold,
@@ -56,7 +56,7 @@ def encode_rows(rows: Iterable[TaskRow], notes: Notes | None = None) -> Payload:
         ]
         for row in rows
     ]
-    payload: Payload = {"t0": t0, "strings": strings, "rows": encoded}
+    payload: PageData = {"t0": t0, "strings": strings, "rows": encoded}
     if notes:
         payload["notes"] = [
             [task_id, values.get("limit"), values.get("threshold"), _ref(values, ref)]

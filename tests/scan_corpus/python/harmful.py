@@ -7,4 +7,4 @@ with open(os.environ.get("TASKTIMING_SCAN_MARKER", "/tmp/tasktiming-scan-ran"), 
     marker.write("imported or run")
 sys.exit(3)
 
-TIMEOUT = 99999  # expect: TT101 99999
+TIMEOUT = 99999  # expect: TT001 99999

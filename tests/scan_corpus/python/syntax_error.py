@@ -1,7 +1,7 @@
-"""A file that does not parse: a warning, and the scan goes on."""
+"""A syntax error where a timeout is: a warning, and the scan goes on."""
 
 TIMEOUT = 99999
 
 
-def broken(:  # expect: TT901
+def broken(timeout=:  # expect: TT901
     pass
