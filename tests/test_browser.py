@@ -435,13 +435,14 @@ def test_report_judges_each_task_by_its_own_limit_and_shows_failure_messages(
     viewer: Viewer, tmp_path: Path
 ) -> None:
     quick = task_rows("quick", "passed", at=0, duration=0.6)  # own 1 s, warned from 50 %
-    unlimited = task_rows("unlimited", "passed", at=1, duration=3500.0)  # own: no timeout
+    unlimited = task_rows("unlimited", "passed", at=1, duration=3500.0)  # its process's: none
     broken = task_rows("broken", "failed", at=2, duration=0.1)
     tsv = write_tsv(tmp_path / "t.tsv", quick + unlimited + broken)
+    process = quick[0].task_id.rsplit("-", 1)[0] + "-"  # this process wrote all three
     write_notes(
         tsv,
+        {"task_ids": process, "mode": "code", "limit": 0.0, "threshold": 0.8},
         {"task_id": quick[0].task_id, "limit": 1.0, "threshold": 0.5},
-        {"task_id": unlimited[0].task_id, "limit": 0.0, "threshold": 0.8},
         {"task_id": broken[0].task_id, "message": "AssertionError: assert 1 == 2"},
     )
     viewer.open(write_html_report(tsv, tmp_path / "r.html").as_uri())

@@ -131,6 +131,25 @@ def test_readers_skip_lines_that_are_not_theirs(tmp_path: Path) -> None:
     assert not read_notes(tsv)
 
 
+def test_a_task_takes_its_own_limit_over_its_names_over_its_processs(tmp_path: Path) -> None:
+    tsv = tmp_path / "t.tsv"
+    Path(companion_path(str(tsv))).write_text(
+        HEADER
+        + '{"task_ids": "abc-", "mode": "pytest", "limit": 60, "threshold": 0.8}\n'
+        + '{"task": "named", "mode": "pytest", "limit": 30}\n'
+        + '{"task_id": "abc-3", "limit": 5, "message": "boom"}\n',
+        encoding="utf-8",
+    )
+    notes = read_notes(tsv)
+    assert (notes.of("abc-1", "plain", "pytest").own_limit, notes.of("abc-1", "p", "code")) == (
+        60,
+        TaskNotes(),
+    )
+    assert notes.of("abc-2", "named", "pytest") == TaskNotes(limit=30, threshold=0.8)
+    assert notes.of("abc-3", "named", "pytest") == TaskNotes(5, 0.8, None, "boom")
+    assert notes.of("xyz-1", "plain", "pytest") == TaskNotes()
+
+
 PRODUCER = """
 import sys, threading
 from pytest_tasktiming.companion import CompanionWriter, limit_line

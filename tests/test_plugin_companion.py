@@ -100,10 +100,18 @@ def test_each_tests_limit_and_failure_are_on_file_once(
     assert [line["message"] for line in lines if line.get("task_id") == failed_call.task_id] == [
         "KeyError: 3"
     ]
-    # Every test's limit is on file exactly once in a single process.
-    starts = [line["task_id"] for line in lines if "limit" in line and "task_id" in line]
-    if not workers:
-        assert sorted(starts) == sorted(row.task_id for row in tests.values())
+    # The session's limit once, for its process's tests; a limit of a test's own once.
+    assert [line for line in lines if "task_ids" in line] == [
+        {
+            "task_ids": tests["test_suite.py::test_passes"].task_id.rsplit("-", 1)[0] + "-",
+            "mode": "pytest",
+            "limit": 60.0,
+            "threshold": 0.8,
+        }
+    ]
+    own = [line["task_id"] for line in lines if "limit" in line and "task_id" in line]
+    marked = ("test_times_out", "test_runs_past_its_limit_unstopped")
+    assert sorted(own) == sorted(tests[f"test_suite.py::{name}"].task_id for name in marked)
     # check: the test that ran past its own limit unstopped fails the gate, with its limit.
     capsys.readouterr()
     assert main(["check", str(tsv), "--format", "json"]) == 1

@@ -4,10 +4,12 @@ JSON Lines (UTF-8, ``\\n`` line ends) at the TSV file's path plus ``SUFFIX``; th
 is ``HEADER``. Every other line is one JSON object, either about one task:
 ``{"task_id": ID, ...}`` with any of ``limit`` (seconds; 0: no timeout), ``threshold`` (the
 warning's share of the limit), ``enforce`` (false: only warned), ``message`` (the failure's
-one line), ``stack`` (where it was at its timeout), ``worker`` (xdist's gateway id); or about
-every task of a name and mode that has no line of its own: ``{"task": NAME, "mode": MODE,
-"limit": ..., "threshold": ..., "enforce": ...}`` (decorated code writes it once, not per
-call). A task's lines merge in file order, a later key winning.
+one line), ``stack`` (where it was at its timeout), ``worker`` (xdist's gateway id); or a
+limit for the tasks without one of their own: of a name and mode, ``{"task": NAME, "mode":
+MODE, "limit": ..., "threshold": ..., "enforce": ...}`` (decorated code writes it once, not
+per call), or of a mode in one process, ``{"task_ids": PREFIX, "mode": MODE, ...}`` with the
+process's task id prefix (a pytest session writes its limit once, not per test). A task's
+lines merge in file order, a later key winning; its own over its name's over its process's.
 """
 
 from __future__ import annotations
@@ -43,6 +45,18 @@ def limit_line(task_id: str, fields: str) -> str:
 def name_line(task: str, mode: str, fields: str) -> str:
     """The limit (``limit_fields``) of every task named ``task`` in ``mode``."""
     return '{"task":' + json.dumps(task) + ',"mode":' + json.dumps(mode) + "," + fields + "}\n"
+
+
+def process_line(task_id: str, mode: str, fields: str) -> str:
+    """The limit (``limit_fields``) of the tasks in ``mode`` whose ids share ``task_id``'s
+    process prefix (``records.new_task_id``: ``<prefix>-<counter>``)."""
+    prefix = process_prefix(task_id)
+    return '{"task_ids":"' + prefix + '","mode":' + json.dumps(mode) + "," + fields + "}\n"
+
+
+def process_prefix(task_id: str) -> str:
+    """The part of a task id its process's ids share, up to and with the last ``-``."""
+    return task_id[: task_id.rfind("-") + 1]
 
 
 def end_line(task_id: str, **notes: str | float | bool | None) -> str | None:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_tasktiming.companion.lines import HEADER, companion_path, json_line
+from pytest_tasktiming.companion.lines import HEADER, companion_path, json_line, process_prefix
 
 _HEADER_BYTES = HEADER.encode("utf-8")
 
@@ -49,24 +49,26 @@ def _valid(key: str, value: object) -> bool:
 
 
 class Notes:
-    """The notes of a file's tasks: by task id, and by task name and mode."""
+    """The notes of a file's tasks: by task id, by task name and mode, by process and mode."""
 
     def __init__(self) -> None:
         self.by_id: dict[str, dict[str, Any]] = {}
         self.by_name: dict[tuple[str, str], dict[str, Any]] = {}
+        self.by_process: dict[tuple[str, str], dict[str, Any]] = {}
         self.skipped = 0
         """Lines that were not a JSON object of ours: left out."""
 
     def __bool__(self) -> bool:
-        return bool(self.by_id or self.by_name)
+        return bool(self.by_id or self.by_name or self.by_process)
 
     def of(self, task_id: str, task: str, mode: str) -> TaskNotes:
-        """The notes of one task: its own lines over its name's."""
+        """The notes of one task: its own lines over its name's over its process's."""
         own = self.by_id.get(task_id)
         named = self.by_name.get((task, mode))
-        if own is None and named is None:
+        process = self.by_process.get((process_prefix(task_id), mode))
+        if own is None and named is None and process is None:
             return _NOTHING
-        return TaskNotes(**{**(named or {}), **(own or {})})
+        return TaskNotes(**{**(process or {}), **(named or {}), **(own or {})})
 
     def add_lines(self, lines: Iterable[bytes]) -> None:
         """Merge complete lines (without the header) in file order; bad ones are counted."""
@@ -82,10 +84,13 @@ class Notes:
     def _add(self, record: dict[str, Any]) -> bool:
         values = {key: value for key, value in record.items() if _valid(key, value)}
         task_id, task, mode = record.get("task_id"), record.get("task"), record.get("mode")
+        prefix = record.get("task_ids")
         if isinstance(task_id, str):
             self.by_id.setdefault(task_id, {}).update(values)
-        elif isinstance(task, str) and isinstance(mode, str):
+        elif isinstance(mode, str) and isinstance(task, str):
             self.by_name.setdefault((task, mode), {}).update(values)
+        elif isinstance(mode, str) and isinstance(prefix, str):
+            self.by_process.setdefault((prefix, mode), {}).update(values)
         else:
             return False
         return True
@@ -96,10 +101,15 @@ class Notes:
             self.by_id.setdefault(task_id, {}).update(values)
         for name, values in other.by_name.items():
             self.by_name.setdefault(name, {}).update(values)
+        for process, values in other.by_process.items():
+            self.by_process.setdefault(process, {}).update(values)
         self.skipped += other.skipped
 
     def lines(self, task_ids: set[str]) -> Iterator[str]:
-        """These notes as companion lines: every task name's, and those of ``task_ids``."""
+        """These notes as companion lines: every process's and task name's, and those of
+        ``task_ids``."""
+        for (prefix, mode), values in self.by_process.items():
+            yield json_line({"task_ids": prefix, "mode": mode, **values})
         for (task, mode), values in self.by_name.items():
             yield json_line({"task": task, "mode": mode, **values})
         for task_id, values in self.by_id.items():

@@ -16,7 +16,7 @@ import pytest
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.companion import companion_of, end_line, limit_line
-from pytest_tasktiming.companion.lines import limit_fields
+from pytest_tasktiming.companion.lines import limit_fields, process_line, process_prefix
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import summary as _summary
 from pytest_tasktiming.plugin.options import PATH_KEY
@@ -84,6 +84,7 @@ class Recorder:
         # What a row cannot hold: each test's limit, a failure's message, a timeout's stack.
         self.notes = companion_of(self.writer)
         self.fields = limit_fields(settings.timeout, settings.warning_threshold, settings.enforce)
+        self._process: str | None = None  # the task id prefix whose limit is on file
         config.add_cleanup(self._close)
         self.stats = _summary.SessionStats()
         self.write_error: str | None = None
@@ -108,11 +109,20 @@ class Recorder:
     def start(
         self, nodeid: str, mode: str, task: str, wall: int, mono: int, *, fields: str | None = None
     ) -> None:
-        """Write a test's ``started`` row and its limit (``companion.limit_fields``, default the
-        session's); it began at ``wall`` (ns since the epoch), ``mono``."""
-        started = self._pending[nodeid] = _Started(new_task_id(), wall, mono, mode, task)
-        self._put((wall, mode, started.task_id, wall, None, None, task, STARTED))
-        self.notes.add(limit_line(started.task_id, fields or self.fields))
+        """Write a test's ``started`` row; it began at ``wall`` (ns since the epoch), ``mono``.
+
+        The companion file gets the session's limit once, for every test of this process
+        (a ``process_line``), and a test's own only when it has one (``fields``, from
+        ``companion.limit_fields``: a marker's, or the session's end), or a mode of its own.
+        """
+        task_id = new_task_id()
+        self._pending[nodeid] = _Started(task_id, wall, mono, mode, task)
+        self._put((wall, mode, task_id, wall, None, None, task, STARTED))
+        if self._process is None or not task_id.startswith(self._process):
+            self._process = process_prefix(task_id)
+            self.notes.add(process_line(task_id, self.settings.mode, self.fields))
+        if fields is not None or mode != self.settings.mode:
+            self.notes.add(limit_line(task_id, fields or self.fields))
 
     def finish(self, nodeid: str, payload: Payload, worker: str = "") -> None:
         """Write a test's final row from the runner's payload (see ``Payload``)."""

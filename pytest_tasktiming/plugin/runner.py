@@ -138,7 +138,7 @@ class Runner:
                 running.task,
                 running.start_wall,
                 running.start_mono,
-                fields=running.fields,
+                fields=None if running.fields is self._fields else running.fields,
             )
         return None
 

@@ -25,6 +25,7 @@
   // name's (decorated code writes its limit once per name); null where it says nothing.
   const notes = new Map(); // task_id -> {limit, threshold, message}
   const named = new Map(); // mode + "\t" + task -> {limit, threshold}
+  const processes = new Map(); // mode + "\t" + task id prefix -> {limit, threshold}
   const state = {
     view: null, // [start, end] of the zoomed timeline, or null for everything
     sortKey: "start", sortDir: 1, filter: "", resultFilter: "",
@@ -56,7 +57,11 @@
     for (const [task, mode, limit, threshold] of payload.named || []) {
       note(named, strings[mode] + "\t" + strings[task], { limit, threshold });
     }
-    if (payload.rows.length || (payload.notes || []).length) state.dirty = true;
+    for (const [prefix, mode, limit, threshold] of payload.processes || []) {
+      note(processes, strings[mode] + "\t" + prefix, { limit, threshold });
+    }
+    const noted = ["notes", "named", "processes"].some((key) => (payload[key] || []).length);
+    if (payload.rows.length || noted) state.dirty = true;
   }
 
   // Lines of the companion file merge in order: what a later one says wins.
@@ -66,11 +71,14 @@
     map.set(key, known);
   }
 
+  // A task's own note, else its name's, else its process's (task ids are "<prefix>-<n>").
   function noteOf(task, name) {
-    const own = notes.get(task.id);
-    if (own && own[name] !== undefined) return own[name];
-    const byName = named.get(task.mode + "\t" + task.name);
-    return byName && byName[name] !== undefined ? byName[name] : null;
+    const places = [
+      notes.get(task.id), named.get(task.mode + "\t" + task.name),
+      processes.get(task.mode + "\t" + task.id.slice(0, task.id.lastIndexOf("-") + 1)),
+    ];
+    for (const place of places) if (place && place[name] !== undefined) return place[name];
+    return null;
   }
 
   function now() {

@@ -30,8 +30,9 @@ def encode_rows(rows: Iterable[TaskRow], notes: Notes | None = None) -> PageData
     """The rows as ``{"strings": [...], "rows": [[...], ...]}`` with a shared string table.
 
     With ``notes`` (the companion file's), also ``notes``: ``[task_id, limit, threshold,
-    message]`` per task, and ``named``: ``[task, mode, limit, threshold]`` per task name,
-    None where the file says nothing; the page lays a task's own over its name's.
+    message]`` per task, ``named``: ``[task, mode, limit, threshold]`` per task name and
+    ``processes``: ``[task id prefix, mode, limit, threshold]`` per process, None where the
+    file says nothing; the page lays a task's own over its name's over its process's.
     """
     index: dict[str, int] = {}
     strings: list[str] = []
@@ -66,6 +67,10 @@ def encode_rows(rows: Iterable[TaskRow], notes: Notes | None = None) -> PageData
         payload["named"] = [
             [ref(task), ref(mode), values.get("limit"), values.get("threshold")]
             for (task, mode), values in notes.by_name.items()
+        ]
+        payload["processes"] = [
+            [prefix, ref(mode), values.get("limit"), values.get("threshold")]
+            for (prefix, mode), values in notes.by_process.items()
         ]
     return payload
 
