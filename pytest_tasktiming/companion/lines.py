@@ -29,7 +29,7 @@ def companion_path(path: str) -> str:
 
 def limit_fields(limit: float | None, threshold: float, enforce: bool) -> str:
     """The JSON members of a limit, made once per setting and shared by many lines."""
-    members = f'"limit":{float(limit or 0)!r},"threshold":{float(threshold)!r}'
+    members = f'"limit":{round(float(limit or 0.0), 6)!r},"threshold":{float(threshold)!r}'
     return members if enforce else members + ',"enforce":false'
 
 
