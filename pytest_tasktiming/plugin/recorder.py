@@ -20,7 +20,6 @@ from pytest_tasktiming.companion.lines import limit_fields, process_line, proces
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import summary as _summary
 from pytest_tasktiming.plugin.options import PATH_KEY
-from pytest_tasktiming.plugin.session_limit import SessionLimit
 from pytest_tasktiming.plugin.settings import Settings
 from pytest_tasktiming.plugin.workers import (
     NOTES_KEY,
@@ -34,6 +33,7 @@ from pytest_tasktiming.shared_writers import redirect
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
 if TYPE_CHECKING:
+    from pytest_tasktiming.plugin.session_limit import SessionLimit
     from pytest_tasktiming.records import TaskRow
 
 ERROR = "error"

@@ -10,6 +10,7 @@ import functools
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -17,25 +18,20 @@ import pytest
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.companion.lines import limit_fields, one_line
 from pytest_tasktiming.exceptions import TaskTimeoutError
-from pytest_tasktiming.plugin.beside_pytest_timeout import (
-    TIMER,
-    PytestTimeoutBridge,
-    applies,
-    times_every_test,
-)
 from pytest_tasktiming.plugin.own_code import in_own_code, own_stack
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
 from pytest_tasktiming.plugin.running import RunningTest
-from pytest_tasktiming.plugin.session_limit import SessionLimit
 from pytest_tasktiming.plugin.settings import MARKER, Settings
-from pytest_tasktiming.plugin.timeout_warnings import record_warnings, warning_text
 from pytest_tasktiming.plugin.workers import WorkerRelay, stop_session
 from pytest_tasktiming.records import TIMEOUT
-from pytest_tasktiming.timeout import Deadline, DeadlineOptions, exits_on_stuck, register
+from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
 from pytest_tasktiming.writer import flush_all
 
 if TYPE_CHECKING:
     from _pytest.nodes import Node  # the common base of items and collectors
+
+    from pytest_tasktiming.plugin.beside_pytest_timeout import TheirTimer
+    from pytest_tasktiming.plugin.session_limit import SessionLimit
 
 _ITEM_SETTINGS = pytest.StashKey[Settings]()
 """A test's own settings (its marker's, or warn-only beside pytest-timeout), when it has any."""
@@ -58,7 +54,12 @@ class Runner:
         self.current: RunningTest | None = None
         self.relay: WorkerRelay | None = None
         self.recorder: Recorder | None = None  # set when this process writes the file
-        self.session_limit = SessionLimit.of(config, settings)
+        # The rare parts load only when used: each module costs start-up (docs/architecture).
+        self.session_limit: SessionLimit | None = None
+        if settings.session_timeout is not None:
+            from pytest_tasktiming.plugin.session_limit import SessionLimit
+
+            self.session_limit = SessionLimit.of(config, settings)
         self._options = self._deadline_options(settings)
         self._fields = limit_fields(settings.timeout, settings.warning_threshold, settings.enforce)
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
@@ -66,15 +67,19 @@ class Runner:
         config.add_cleanup(lambda: os.close(self._stderr))
         pytest_timeout = config.pluginmanager.get_plugin("timeout")
         self.beside_pytest_timeout = pytest_timeout is not None
+        self._their_timers: pytest.StashKey[TheirTimer] | None = None
         if pytest_timeout is not None:
-            bridge = PytestTimeoutBridge(pytest_timeout, self._end_before_their_exit)
+            from pytest_tasktiming.plugin import beside_pytest_timeout as beside
+
+            bridge = beside.PytestTimeoutBridge(pytest_timeout, self._end_before_their_exit)
             config.pluginmanager.register(bridge, "tasktiming-pytest-timeout")
+            self._their_timers = beside.TIMER
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Resolve each marked test's settings once, so running it costs a stash lookup."""
         base = self.settings
-        theirs_everywhere = self.beside_pytest_timeout and times_every_test(self.config)
+        times_it = _their_rule(self.config) if self.beside_pytest_timeout else None
         ours: dict[int, bool] = {}
         theirs: dict[int, bool] = {}
         for item in items:
@@ -84,9 +89,9 @@ class Runner:
                 if marker is not None:
                     settings = settings.for_marker(marker, item.nodeid)
             if (
-                self.beside_pytest_timeout
+                times_it is not None
                 and settings.enforce
-                and applies(item, theirs_everywhere, _marked(item, "timeout", theirs))
+                and times_it(item, _marked(item, "timeout", theirs))
             ):
                 settings = settings._replace(enforce=False)  # it times the test: we only warn
             if settings is not base:
@@ -120,7 +125,8 @@ class Runner:
         if session is not None and left is not None and left <= 0:
             stop_session(item.session, f"tasktiming: {session.reason}")
             return True  # not started: the session is over
-        their_timer = stash[TIMER] if self.beside_pytest_timeout and TIMER in stash else None
+        timers = self._their_timers
+        their_timer = stash[timers] if timers is not None and timers in stash else None
         running = self.current = RunningTest(item, settings, their_timer, session_left=left)
         if session is not None and running.session_bound:
             options = self._deadline_options(settings, session.reason)
@@ -158,8 +164,8 @@ class Runner:
         if running.unheeded is not None and report.passed:
             _fail(report, running.unheeded)  # pytest and the file agree: it timed out
             running.unheeded = None
-        elif report.failed and self.beside_pytest_timeout:
-            self._note_their_timeout(running, report)
+        elif report.failed and self._their_timers is not None:
+            self._note_their_timeout(running, report, self._their_timers)
         running.record(report)
         if report.when == "teardown":
             running.finished = True
@@ -170,12 +176,16 @@ class Runner:
             # A timed-out test's row shows its whole span: never shorter than its timeout.
             duration = span if result == TIMEOUT else running.duration
             if running.warnings:
+                from pytest_tasktiming.plugin.timeout_warnings import record_warnings
+
                 record_warnings(self.config, running)
             self._deliver(running, report, self._payload(running, result, duration, span))
 
-    def _note_their_timeout(self, running: RunningTest, report: pytest.TestReport) -> None:
+    def _note_their_timeout(
+        self, running: RunningTest, report: pytest.TestReport, timers: pytest.StashKey[TheirTimer]
+    ) -> None:
         """Was this failure pytest-timeout's? (Its timer may have started with the call.)"""
-        timer = running.their_timer = running.item.stash.get(TIMER, None)
+        timer = running.their_timer = running.item.stash.get(timers, None)
         if timer is not None:
             timer.note(report)
             if timer.stopped_it and running.stack is None:
@@ -289,6 +299,8 @@ class Runner:
             f"(stuck in C code, or the signal blocked?)\nIts stack:\n{running.stack}"
         )
         os.write(self._stderr, f"\ntasktiming: {message}".encode())  # capture would hide it
+        from pytest_tasktiming.timeout import exits_on_stuck
+
         if exits_on_stuck(deadline):
             self._end_now(running, message)
         else:
@@ -298,9 +310,20 @@ class Runner:
     def pytest_tasktiming_timeout_warning(
         self, item: pytest.Item, elapsed: float, timeout: float, past_limit: bool
     ) -> bool:
+        from pytest_tasktiming.plugin.timeout_warnings import warning_text
+
         text = warning_text(item.nodeid, elapsed, timeout, past_limit)
         os.write(self._stderr, f"\ntasktiming: {text}\n".encode())
         return True
+
+
+def _their_rule(config: pytest.Config) -> Callable[[pytest.Item, bool], bool]:
+    """Whether pytest-timeout times a test, given whether the test (or a parent) has its
+    marker."""
+    from pytest_tasktiming.plugin.beside_pytest_timeout import applies, times_every_test
+
+    everywhere = times_every_test(config)
+    return lambda item, marked: applies(item, everywhere, marked)
 
 
 _limit_fields = functools.lru_cache(maxsize=64)(limit_fields)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.companion.lines import one_line
-from pytest_tasktiming.plugin.beside_pytest_timeout import TheirTimer
 from pytest_tasktiming.plugin.settings import Settings
 from pytest_tasktiming.plugin.workers import stable_nodeid
 from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline
+
+if TYPE_CHECKING:
+    from pytest_tasktiming.plugin.beside_pytest_timeout import TheirTimer
 
 
 class RunningTest:

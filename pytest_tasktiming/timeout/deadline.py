@@ -7,6 +7,7 @@ exception, and both read the names defined here.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -35,6 +36,18 @@ fire_lock = threading.Lock()
 """Held while an interrupt is being delivered; ``Deadline.cancel`` waits on it (see there)."""
 
 Callback = Callable[["Deadline"], None]
+log = logging.getLogger("pytest_tasktiming")
+
+
+def call(callback: Callback | None, deadline: Deadline) -> None:
+    """Run a user's callback in the watchdog; its failure is logged and the watchdog goes on."""
+    if callback is not None:
+        try:
+            callback(deadline)
+        except Exception:
+            log.exception("tasktiming: callback %r failed for %r", callback, deadline)
+
+
 Gate = Callable[[FrameType], bool]
 """Says whether the task may be interrupted in the frame it is running (its innermost)."""
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming.timeout import deadline as states
 from pytest_tasktiming.timeout import interrupt
-from pytest_tasktiming.timeout.deadline import Callback, Deadline
+from pytest_tasktiming.timeout.deadline import Deadline, call
 from pytest_tasktiming.writer import flush_all
 
 if TYPE_CHECKING:
@@ -29,15 +29,6 @@ EXIT_ON_STUCK_CODE = 124
 """The process's exit status when the last resort exits (as GNU ``timeout`` uses)."""
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
-
-
-def call(callback: Callback | None, deadline: Deadline) -> None:
-    """Run a user's callback; its failure is logged and the watchdog goes on."""
-    if callback is not None:
-        try:
-            callback(deadline)
-        except Exception:
-            log.exception("tasktiming: callback %r failed for %r", callback, deadline)
 
 
 def grace(deadline: Deadline) -> float:

@@ -27,8 +27,7 @@ from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutWarning
 from pytest_tasktiming.timeout import deadline as states
 from pytest_tasktiming.timeout import interrupt
-from pytest_tasktiming.timeout.deadline import Callback, Deadline, DeadlineOptions
-from pytest_tasktiming.timeout.last_resort import call, grace, last_resort
+from pytest_tasktiming.timeout.deadline import Callback, Deadline, DeadlineOptions, call
 
 if TYPE_CHECKING:
     import asyncio
@@ -152,6 +151,8 @@ class Watchdog:
                 self._interrupt(deadline)
             elif stage == states.STUCK:
                 deadline._mark(states.DONE)
+                from pytest_tasktiming.timeout.last_resort import last_resort
+
                 last_resort(deadline)
         except Exception:  # the watchdog must outlive any bug or callback
             log.exception("tasktiming watchdog failed on %r", deadline)
@@ -178,6 +179,8 @@ class Watchdog:
             how = deadline.interrupted_by
             if not deadline.delivered and _may_interrupt(deadline):
                 _fire(deadline)
+        from pytest_tasktiming.timeout.last_resort import grace  # loaded at the first timeout
+
         grace_ends = sent_at + grace(deadline)
         if how == states.SIGNALLED and not deadline.delivered and now < grace_ends:
             self._resend_at(deadline, now, grace_ends)
