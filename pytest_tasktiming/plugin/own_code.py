@@ -53,7 +53,11 @@ def _kind(code: CodeType) -> int:
     name = code.co_filename
     if name.startswith(machinery):
         return _MACHINERY
-    if name.startswith("<frozen ") or (name.startswith(library) and not name.startswith(site)):
+    if name.startswith("<doctest "):  # an example of a doctest being run
+        return _OWN
+    # "<string>", "<frozen ...>": generated or frozen code (a dataclass's __init__ in pytest's
+    # timing) runs for whoever called it, as the standard library does.
+    if name.startswith("<") or (name.startswith(library) and not name.startswith(site)):
         return _NEUTRAL
     return _OWN
 
