@@ -52,3 +52,24 @@ def test_doctest_examples_are_the_tests_own_code() -> None:
     exec(compile(GENERATED, "<doctest example.txt[0]>", "exec"), namespace)
     probe: Callable[[Check], bool] = namespace["probe"]  # type: ignore[assignment]
     assert probe(in_own_code)
+
+
+def test_a_plugins_hook_called_inside_pytests_bookkeeping_is_not_the_tests_own_code() -> None:
+    # As anyio's pytest_fixture_setup wrapper, in site-packages: a timeout there once left
+    # a fixture half set up for the next test ("assert not self._finalizers").
+    mark = pluggy.HookimplMarker("probe")
+
+    class Spec:
+        @pluggy.HookspecMarker("probe")
+        def probe(self, check: Check) -> bool:  # type: ignore[empty-body]
+            """What the machinery calls."""
+
+    class Plugin:
+        @mark
+        def probe(self, check: Check) -> bool:
+            return check(sys._getframe())
+
+    manager = pluggy.PluginManager("probe")
+    manager.add_hookspecs(Spec)
+    manager.register(Plugin())
+    assert manager.hook.probe(check=in_own_code) == [False]

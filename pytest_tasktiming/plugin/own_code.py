@@ -2,10 +2,11 @@
 
 Raised anywhere else, the timeout breaks pytest rather than the test: between phases or in a
 report hook it escapes the runner (under xdist, into the worker's messaging: INTERNALERROR);
-inside pytest's setup bookkeeping it leaves that half done ("previous item was not torn down
-properly"). So the runner's deadlines carry ``in_own_code`` as their gate: the watchdog, and
-the signal handler once more as the signal lands, raise the timeout only where it says yes,
-and try again a moment later where it says no.
+inside pytest's fixture or setup bookkeeping, or a plugin's hook called in the middle of it,
+it leaves that half done ("previous item was not torn down properly"). So the runner's
+deadlines carry ``in_own_code`` as their gate: the watchdog, and the signal handler once more
+as the signal lands, raise the timeout only where it says yes, and try again a moment later
+where it says no.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from types import CodeType, FrameType
 
 from _pytest.runner import CallInfo
 
-_NEUTRAL, _OWN, _MACHINERY, _PHASE = range(4)
+_NEUTRAL, _OWN, _MACHINERY, _HOOKS, _PHASE = range(5)
 
 _PHASE_CODE = CallInfo.from_call.__func__.__code__  # type: ignore[attr-defined]
 """Every phase (setup, call, teardown) runs inside it, and it catches what the phase raises."""
@@ -25,34 +26,42 @@ _kinds: dict[CodeType, int] = {}
 
 
 @functools.cache
-def _places() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
-    """The folders of the machinery, of the standard library and of installed packages.
+def _places() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The folders of the machinery, of pluggy, of the standard library and of installed
+    packages.
 
     Found the first time a timeout is due, not at import: most sessions never need them.
     """
     import sysconfig
     from importlib.util import find_spec
 
-    machinery = []
-    for name in ("_pytest", "pytest", "pluggy", "pytest_tasktiming", "xdist", "execnet"):
-        spec = find_spec(name)
-        machinery += [
-            os.path.join(place, "") for place in (spec and spec.submodule_search_locations) or ()
-        ]
+    def folders(*names: str) -> tuple[str, ...]:
+        found = []
+        for name in names:
+            spec = find_spec(name)
+            places = (spec and spec.submodule_search_locations) or ()
+            found += [os.path.join(place, "") for place in places]
+        return tuple(found)
+
     paths = sysconfig.get_paths()
-    library = tuple(os.path.join(paths[key], "") for key in ("stdlib", "platstdlib"))
-    site = tuple(os.path.join(paths[key], "") for key in ("purelib", "platlib"))
-    return tuple(machinery), library, site
+    return (
+        folders("_pytest", "pytest", "pytest_tasktiming", "xdist", "execnet"),
+        folders("pluggy"),
+        tuple(os.path.join(paths[key], "") for key in ("stdlib", "platstdlib")),
+        tuple(os.path.join(paths[key], "") for key in ("purelib", "platlib")),
+    )
 
 
 def _kind(code: CodeType) -> int:
     """What running ``code`` means: the standard library is neutral, it runs for either."""
     if code is _PHASE_CODE:
         return _PHASE
-    machinery, library, site = _places()
+    machinery, hooks, library, site = _places()
     name = code.co_filename
     if name.startswith(machinery):
         return _MACHINERY
+    if name.startswith(hooks):
+        return _HOOKS
     if name.startswith("<doctest "):  # an example of a doctest being run
         return _OWN
     # "<string>", "<frozen ...>": generated or frozen code (a dataclass's __init__ in pytest's
@@ -64,20 +73,26 @@ def _kind(code: CodeType) -> int:
 
 def in_own_code(frame: FrameType) -> bool:
     """True when the innermost frame that is not the standard library's is the test's own
-    code (a test, a fixture, a conftest hook, a library they call), inside a phase."""
-    own = False
+    code (a test, a fixture, a finalizer, a library they call), inside a phase.
+
+    Code that pluggy calls is a hook implementation (of a plugin, or of a conftest file) and
+    runs inside pytest's bookkeeping: not the test's own, wherever its file is.
+    """
+    own = False  # the innermost frames are the test's own code
+    entered = False  # and the machinery that called it is known
     current: FrameType | None = frame
     while current is not None:
-        code = current.f_code
-        kind = _kinds.get(code)
-        if kind is None:
-            kind = _kinds[code] = _kind(code)
+        kind = _kind_of(current.f_code)
         if kind == _PHASE:
             return own
         if not own:
-            if kind == _MACHINERY:
+            if kind in (_MACHINERY, _HOOKS):
                 return False
             own = kind == _OWN
+        elif not entered and kind in (_MACHINERY, _HOOKS):
+            if kind == _HOOKS:
+                return False
+            entered = True
         current = current.f_back
     return False
 
@@ -90,9 +105,16 @@ def own_stack(frame: FrameType) -> str:
     frames: list[FrameType] = []
     current: FrameType | None = frame
     while current is not None and (
-        not frames or _kinds.setdefault(current.f_code, _kind(current.f_code)) != _MACHINERY
+        not frames or _kind_of(current.f_code) not in (_MACHINERY, _HOOKS, _PHASE)
     ):
         frames.append(current)
         current = current.f_back
     summary = traceback.StackSummary.extract((each, each.f_lineno) for each in reversed(frames))
     return "".join(summary.format())
+
+
+def _kind_of(code: CodeType) -> int:
+    kind = _kinds.get(code)
+    if kind is None:
+        kind = _kinds[code] = _kind(code)
+    return kind
