@@ -199,6 +199,7 @@ CONTENDERS: list[tuple[str, Setup]] = [
     ("floor: 2 clocks + deque.append", floor),
     ("@timed_task timeout=None", decorated(timeout=None)),
     ("@timed_task (timeout 3600)", decorated()),
+    ("@timed_task timeout=10 (limit on file)", decorated(timeout=10)),
     ("@timed_task timeout=None streaks off", decorated(timeout=None, max_failures=0)),
     ("with timed() timeout=None", timed_block(timeout=None)),
     ("with timed() (timeout 3600)", timed_block()),

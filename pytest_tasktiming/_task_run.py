@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
+import traceback
 from typing import Any, Final
 
 from pytest_tasktiming._task_spec import Spec
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion import companion_of, end_line
 from pytest_tasktiming.exceptions import FailureLimitExceeded, TaskTimeoutError
 from pytest_tasktiming.records import COMPLETED, FAILED, RECOVERED, STARTED, TIMEOUT, new_task_id
 from pytest_tasktiming.shared_writers import writer_for
@@ -41,6 +45,8 @@ def begin(spec: Spec, target: Any = None, *, interrupt: bool = True) -> Started:
     """
     task_id = new_task_id()
     writer = writer_for(spec.path)
+    if spec.notes_line is not None and spec.announced_to is not writer:
+        _announce(spec, writer)
     # Both clocks at one moment, so that nested tasks' start and end times nest too; before
     # the deadline, so that a task stopped at its timeout never shows a shorter duration.
     start = clock.wall_ns()
@@ -107,6 +113,8 @@ def finish(
         result = TIMEOUT  # also when the body caught its TaskTimeoutError and returned
     end = start + duration
     writer.put((end, spec.mode, task_id, start, end, duration, task, result))
+    if outcome is not None:
+        _note_failure(writer, task_id, outcome, result)
     if outcome is None:
         if failures:
             plural = "" if failures == 1 else "s"
@@ -122,3 +130,35 @@ def finish(
         raise FailureLimitExceeded(task, failures, limit) from outcome
     if outcome is not error:
         raise outcome from None
+
+
+_announce_lock = threading.Lock()
+
+
+def _announce(spec: Spec, writer: AsyncBufferedWriter) -> None:
+    """Write the task's limit to the companion file of ``writer``, once."""
+    with _announce_lock:
+        if spec.announced_to is not writer and spec.notes_line is not None:
+            companion_of(writer).add(spec.notes_line)
+            spec.announced_to = writer
+
+
+def _note_failure(
+    writer: AsyncBufferedWriter, task_id: str, error: BaseException, result: str
+) -> None:
+    """The failure's one line, and for a timeout where the task was, in the companion file."""
+    stack = None
+    if result == TIMEOUT:
+        frames = [
+            frame
+            for frame in traceback.extract_tb(error.__traceback__)
+            if not frame.filename.startswith(_OURS)  # as __tracebackhide__ hides them
+        ]
+        stack = "".join(traceback.format_list(frames[-_STACK_FRAMES:])) or None
+    line = end_line(task_id, message=f"{type(error).__name__}: {error}", stack=stack)
+    if line is not None:
+        companion_of(writer).add(line)
+
+
+_STACK_FRAMES = 20
+_OURS = os.path.join(os.path.dirname(__file__), "")

@@ -5,18 +5,24 @@ from __future__ import annotations
 import os
 
 from pytest_tasktiming._durations import parse_seconds
+from pytest_tasktiming.companion.lines import limit_fields, name_line
 from pytest_tasktiming.paths import resolve_path
 from pytest_tasktiming.timeout import DeadlineOptions
+
+DEFAULT_LIMIT = (3600.0, 0.8, True)
+"""The decorators' timeout, warning threshold and enforcement when none is given."""
 
 
 class Spec:
     """A task's settings, checked once: the decorator's, or a ``timed`` block's."""
 
     __slots__ = (
+        "announced_to",
         "enforce",
         "interrupting",
         "max_failures",
         "mode",
+        "notes_line",
         "path",
         "task",
         "timeout",
@@ -64,3 +70,10 @@ class Spec:
         # The deadline's options (see timeout.register), built once: enforced, and warn-only.
         self.interrupting = DeadlineOptions(self.warning_threshold, self.enforce)
         self.warning_only = DeadlineOptions(self.warning_threshold, enforce=False)
+        # A limit of its own goes to the companion file once per writer (see _task_run.begin);
+        # the defaults need no line: readers assume them.
+        self.notes_line: str | None = None
+        self.announced_to: object = None
+        if (self.timeout, self.warning_threshold, self.enforce) != DEFAULT_LIMIT:
+            fields = limit_fields(self.timeout, self.warning_threshold, self.enforce)
+            self.notes_line = name_line(task, mode, fields)

@@ -22,8 +22,10 @@ NOT_OURS = "not a task-timing file (its first line is not the header): choose an
 COMPRESSED = "cannot append to a compressed file: write to a .tsv (merge -o FILE.gz compresses)"
 
 
-def append_lines(path: str, data: bytes, *, fsync: bool = False) -> tuple[int, OSError | None]:
-    """Append the lines of ``data``, the header first in a new file; the lock must be held.
+def append_lines(
+    path: str, data: bytes, *, fsync: bool = False, header: str = HEADER
+) -> tuple[int, OSError | None]:
+    """Append the lines of ``data``, ``header`` first in a new file; the lock must be held.
 
     Returns how many bytes of ``data`` are now in the file, and the error that stopped the
     rest. When the disk fills up part way, the lines written whole stay and the partial line
@@ -38,8 +40,10 @@ def append_lines(path: str, data: bytes, *, fsync: bool = False) -> tuple[int, O
         raise OSError(errno.EINVAL, COMPRESSED, path)
     fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        size = whole_lines_size(fd, path)
-        head = b"" if size else _HEADER_BYTES
+        head = header.encode("utf-8")
+        size = whole_lines_size(fd, path, head)
+        if size:
+            head = b""
         written, error = write_all(fd, head + data)
         if error is None and fsync:
             try:
@@ -73,7 +77,7 @@ def write_all(fd: int, data: bytes) -> tuple[int, OSError | None]:
     return written, None
 
 
-def whole_lines_size(fd: int, path: str) -> int:
+def whole_lines_size(fd: int, path: str, header: bytes = _HEADER_BYTES) -> int:
     """The size of the file's complete lines, after cutting a torn tail; 0 for an empty file.
 
     Only called under the file lock, when no live writer can be in the middle of a line.
@@ -84,8 +88,9 @@ def whole_lines_size(fd: int, path: str) -> int:
     size = os.fstat(fd).st_size
     if not size:
         return 0
-    first = os.pread(fd, len(_HEADER_BYTES) + 1, 0).split(b"\n", 1)[0]
-    if not is_header(first):
+    first = os.pread(fd, len(header) + 1, 0).split(b"\n", 1)[0]
+    ours = is_header(first) if header == _HEADER_BYTES else first + b"\n" == header
+    if not ours:
         raise FormatError(path, 1, NOT_OURS)
     return cut_torn_tail(fd, path, size)
 

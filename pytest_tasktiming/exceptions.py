@@ -10,16 +10,23 @@ import errno
 
 
 class TaskTimeoutError(TimeoutError):
-    """A task ran past its timeout and was stopped in its own code."""
+    """A task ran past its timeout and was stopped in its own code.
 
-    def __init__(self, task: str, timeout: float, elapsed: float) -> None:
-        super().__init__(task, timeout, elapsed)
+    ``reason`` says which limit it reached when it is not the task's own (the session's).
+    """
+
+    def __init__(
+        self, task: str, timeout: float, elapsed: float, reason: str | None = None
+    ) -> None:
+        super().__init__(task, timeout, elapsed, *(() if reason is None else (reason,)))
         self.task = task
         self.timeout = timeout
         self.elapsed = elapsed
+        self.reason = reason
 
     def __str__(self) -> str:
-        return f"task {self.task!r} timed out after {self.elapsed:.3f}s (timeout {self.timeout:g}s)"
+        text = f"task {self.task!r} timed out after {self.elapsed:.3f}s"
+        return f"{text}: {self.reason}" if self.reason else f"{text} (timeout {self.timeout:g}s)"
 
 
 class FailureLimitExceeded(RuntimeError):

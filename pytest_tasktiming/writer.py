@@ -21,15 +21,16 @@ import sys
 import threading
 import weakref
 from collections import deque
+from collections.abc import Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.appending import append_lines
 from pytest_tasktiming.exceptions import FormatError, WriteFailedError
 from pytest_tasktiming.locking import locked
 from pytest_tasktiming.paths import resolve_path
-from pytest_tasktiming.records import LineFormatter, RawRow
+from pytest_tasktiming.records import HEADER, LineFormatter, RawRow
 
 if TYPE_CHECKING:
     from pytest_tasktiming.records import TaskRow
@@ -54,6 +55,12 @@ class _FlushMarker:
         self.error: str | None = None
 
 
+class Formatter(Protocol):
+    """Turns what was queued into complete lines, in the writer's thread."""
+
+    def lines(self, rows: Iterable[Any]) -> list[str]: ...
+
+
 class AsyncBufferedWriter:
     """Appends rows to a task-timing file from a background thread, never blocking the caller.
 
@@ -64,6 +71,9 @@ class AsyncBufferedWriter:
     :param fsync: ``fsync`` the file after each batch (durable across power loss, slower).
     :param lock_timeout: seconds to wait for the file lock before a batch counts as failed.
     """
+
+    header: ClassVar[str] = HEADER
+    """The first line of a new file (a subclass writing another format has its own)."""
 
     def __init__(
         self,
@@ -93,7 +103,7 @@ class AsyncBufferedWriter:
 
     def _reset_process_state(self) -> None:
         """Fresh queue, locks and thread: at construction and in a forked child."""
-        self._queue: deque[RawRow] = deque()
+        self._queue: deque[Any] = deque()  # RawRows, or a subclass's records
         # Taken before the queue is drained: every row queued before a flush() is in the batch.
         self._flush_markers: deque[_FlushMarker] = deque()
         self._wake = threading.Event()
@@ -103,13 +113,17 @@ class AsyncBufferedWriter:
         self._io_lock = threading.Lock()
         # Held to start the thread, to end it when idle, and to leave a flush marker for it.
         self._start_lock = threading.Lock()
-        self._formatter = LineFormatter()
+        self._formatter = self._new_formatter()
         self._pending: deque[str] = deque()
         self._error: str | None = None
         self._retry_at = 0.0
         self._backoff = self.flush_interval
         self._stopping = False
         self._thread: threading.Thread | None = None
+
+    def _new_formatter(self) -> Formatter:
+        """The formatter of what is queued: ``RawRow`` to TSV lines here."""
+        return LineFormatter()
 
     # --- the caller's side -------------------------------------------------------------------
 
@@ -252,7 +266,7 @@ class AsyncBufferedWriter:
             rows = [take_row() for _ in range(len(self._queue))]
             pending = self._pending
             pending.extend(self._formatter.lines(rows))
-            if pending and (force or markers or _now() >= self._retry_at):
+            if pending and (force or markers or clock.mono() >= self._retry_at):
                 self._append_pending()
             for marker in markers:
                 marker.error = self._error if pending else None
@@ -263,7 +277,9 @@ class AsyncBufferedWriter:
         data = "".join(pending).encode("utf-8")
         try:
             with locked(self.path, self.lock_timeout):
-                appended, error = append_lines(self.path, data, fsync=self.fsync)
+                appended, error = append_lines(
+                    self.path, data, fsync=self.fsync, header=self.header
+                )
         except (OSError, FormatError) as failed:  # LockTimeout is an OSError too
             self._record_failure(failed)
             return
@@ -293,7 +309,7 @@ class AsyncBufferedWriter:
                 _MAX_PENDING_LINES,
             )
         self._error = reason
-        self._retry_at = _now() + self._backoff
+        self._retry_at = clock.mono() + self._backoff
         self._backoff = min(self._backoff * 2, _MAX_BACKOFF)
         overflow = len(self._pending) - _MAX_PENDING_LINES
         if overflow > 0:
@@ -316,10 +332,6 @@ class AsyncBufferedWriter:
         self._reset_process_state()
         if self._closed:
             self._stopping = True
-
-
-def _now() -> float:
-    return clock.mono()
 
 
 def _describe(error: BaseException) -> str:
@@ -368,24 +380,19 @@ def _install_exit_flush() -> None:
         util.Finalize(None, close_all, exitpriority=100)
 
 
-def _before_fork() -> None:
-    for writer in list(_live_writers):
-        writer._before_fork()
+def _on_every_writer(step: Callable[[AsyncBufferedWriter], None]) -> Callable[[], None]:
+    """A fork handler: ``step`` for each live writer of this process."""
 
+    def handler() -> None:
+        for writer in list(_live_writers):
+            step(writer)
 
-def _after_fork_in_parent() -> None:
-    for writer in list(_live_writers):
-        writer._after_fork_in_parent()
-
-
-def _after_fork_in_child() -> None:
-    for writer in list(_live_writers):
-        writer._after_fork_in_child()
+    return handler
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(
-        before=_before_fork,
-        after_in_parent=_after_fork_in_parent,
-        after_in_child=_after_fork_in_child,
+        before=_on_every_writer(AsyncBufferedWriter._before_fork),
+        after_in_parent=_on_every_writer(AsyncBufferedWriter._after_fork_in_parent),
+        after_in_child=_on_every_writer(AsyncBufferedWriter._after_fork_in_child),
     )

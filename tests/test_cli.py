@@ -16,6 +16,7 @@ from waiting import wait_until
 from pytest_tasktiming import AsyncBufferedWriter, read_rows
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.cli import main
+from pytest_tasktiming.companion import read_notes
 from pytest_tasktiming.records import HEADER, format_row
 
 
@@ -425,6 +426,11 @@ def test_start_with_a_timeout_records_timeout_when_the_task_is_not_stopped(
     assert out == "hangs: timeout after 300 ms\n"  # the timeout, however late the watcher
     assert len(list(read_rows(tsv_path))) == 2
     assert run("validate")[0] == 0
+    # Its own limit is on file, so check names it rather than the 3600 s default.
+    assert read_notes(tsv_path).of(task_id, "hangs", "shell").own_limit == 0.3
+    status, out, _ = run("check", "--format", "json")
+    assert status == 1
+    assert [(o["task"], o["limit"]) for o in json.loads(out)] == [("hangs", 0.3)]
 
 
 def test_a_task_stopped_in_time_is_left_alone_by_the_watcher(run, tsv_path: Path) -> None:

@@ -834,8 +834,11 @@ def logged(text: str, within: float = 10.0) -> bool:
 
 
 # --- timeouts ------------------------------------------------------------------------------
+# Where the timeout is the point, its threshold's warning may come or not: a watchdog woken
+# after the limit (a busy machine) gives none. The warnings have tests of their own.
 
 
+@pytest.mark.filterwarnings("ignore::pytest_tasktiming.exceptions.TaskTimeoutWarning")
 def test_a_call_past_its_timeout_in_the_main_thread_raises_and_is_recorded_as_timeout(
     tsv_path: Path,
 ) -> None:
@@ -843,7 +846,7 @@ def test_a_call_past_its_timeout_in_the_main_thread_raises_and_is_recorded_as_ti
     def hangs() -> None:
         threading.Event().wait(30)  # a blocking C call: the signal cuts it short
 
-    with pytest.warns(TaskTimeoutWarning), pytest.raises(TaskTimeoutError) as info:
+    with pytest.raises(TaskTimeoutError) as info:
         hangs()
     assert type(info.value) is TaskTimeoutError
     assert (info.value.task, info.value.timeout) == ("hangs", 0.3)
@@ -866,6 +869,7 @@ def test_a_call_past_its_timeout_in_a_worker_thread_is_stopped_in_its_own_code(
     assert results_in(tsv_path) == [("spins", "timeout")]
 
 
+@pytest.mark.filterwarnings("ignore::pytest_tasktiming.exceptions.TaskTimeoutWarning")
 def test_an_async_call_past_its_timeout_raises_timeout_and_leaves_its_task_usable(
     tsv_path: Path,
 ) -> None:
@@ -883,13 +887,13 @@ def test_an_async_call_past_its_timeout_raises_timeout_and_leaves_its_task_usabl
         assert task is not None
         return caught, task.cancelling()
 
-    with pytest.warns(TaskTimeoutWarning):
-        error, cancelling = asyncio.run(main())
+    error, cancelling = asyncio.run(main())
     assert type(error) is TaskTimeoutError
     assert cancelling == 0
     assert results_in(tsv_path) == [("slow fetch", "timeout")]
 
 
+@pytest.mark.filterwarnings("ignore::pytest_tasktiming.exceptions.TaskTimeoutWarning")
 def test_timed_blocks_time_out_with_and_async_with(tsv_path: Path) -> None:
     def block() -> None:
         with pytest.raises(TaskTimeoutError), timed("block", timeout=0.3):
@@ -900,10 +904,8 @@ def test_timed_blocks_time_out_with_and_async_with(tsv_path: Path) -> None:
             async with timed("async block", timeout=0.3):
                 await asyncio.sleep(30)
 
-    with pytest.warns(TaskTimeoutWarning):
-        block()
-    with pytest.warns(TaskTimeoutWarning):
-        asyncio.run(async_block())
+    block()
+    asyncio.run(async_block())
     assert results_in(tsv_path) == [("block", "timeout"), ("async block", "timeout")]
 
 
@@ -919,6 +921,7 @@ def test_without_enforcement_a_late_call_only_warns_and_completes(tsv_path: Path
     assert only_duration(tsv_path, "completed") >= 0.2
 
 
+@pytest.mark.filterwarnings("ignore::pytest_tasktiming.exceptions.TaskTimeoutWarning")
 def test_a_timeout_the_body_swallows_is_still_recorded_as_timeout(tsv_path: Path) -> None:
     @timed_task(name="stubborn", timeout=0.3)
     def stubborn() -> str:
@@ -928,8 +931,7 @@ def test_a_timeout_the_body_swallows_is_still_recorded_as_timeout(tsv_path: Path
             return "carried on"
         return "waited"
 
-    with pytest.warns(TaskTimeoutWarning):
-        assert stubborn() == "carried on"
+    assert stubborn() == "carried on"
     assert results_in(tsv_path) == [("stubborn", "timeout")]
 
 
@@ -961,14 +963,15 @@ def test_a_timeout_landing_just_as_the_call_returns_is_its_outcome(
     assert results_in(tsv_path) == [("racy", "timeout")]
 
 
+@pytest.mark.filterwarnings("ignore::pytest_tasktiming.exceptions.TaskTimeoutWarning")
 def test_timeouts_count_in_failure_streaks(tsv_path: Path) -> None:
     @timed_task(name="always late", timeout=0.2, max_failures=2)
     def always_late() -> None:
         threading.Event().wait(30)
 
-    with pytest.warns(TaskTimeoutWarning), pytest.raises(TaskTimeoutError):
+    with pytest.raises(TaskTimeoutError):
         always_late()
-    with pytest.warns(TaskTimeoutWarning), pytest.raises(FailureLimitExceeded) as info:
+    with pytest.raises(FailureLimitExceeded) as info:
         always_late()
     assert type(info.value.__cause__) is TaskTimeoutError
     assert results_in(tsv_path) == [("always late", "timeout")] * 2
@@ -993,6 +996,7 @@ def test_a_generator_past_its_timeout_is_warned_about_but_never_interrupted(
     assert results_in(tsv_path) == [("slow pages", "completed")]
 
 
+@pytest.mark.filterwarnings("ignore::pytest_tasktiming.exceptions.TaskTimeoutWarning")
 def test_an_inner_timeout_is_the_inner_tasks_and_the_outer_one_goes_on(tsv_path: Path) -> None:
     @timed_task(name="inner", timeout=0.2)
     def inner() -> None:
@@ -1004,8 +1008,7 @@ def test_an_inner_timeout_is_the_inner_tasks_and_the_outer_one_goes_on(tsv_path:
             inner()
         return info.value.task
 
-    with pytest.warns(TaskTimeoutWarning):
-        assert outer() == "inner"
+    assert outer() == "inner"
     assert results_in(tsv_path) == [("outer", "completed"), ("inner", "timeout")]
 
 

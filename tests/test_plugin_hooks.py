@@ -22,11 +22,12 @@ SLOW_TEST = """
 import time
 import pytest
 
-@pytest.mark.task_timing(timeout=1, enforce=False)
+@pytest.mark.task_timing(timeout=2, enforce=False)
 def test_slow():
-    time.sleep(0.6)
+    time.sleep(1.2)
 """
-THRESHOLD = "--task-timing-warning-threshold=0.3"
+THRESHOLD = "--task-timing-warning-threshold=0.25"
+"""Warned at 0.5 s: long before the test ends, however late a busy machine wakes the watchdog."""
 
 
 def test_row_hook_example_changes_every_test_row(
@@ -82,9 +83,9 @@ def test_timeout_warning_hook_example_replaces_the_terminal_line(
     )
     result.assert_outcomes(passed=1, warnings=1)
     log = (pytester.path / "slow.log").read_text()
-    assert re.search(r"test_slow.py::test_slow: 0\.\d+s of its 1s timeout", log), log
+    assert re.search(r"test_slow.py::test_slow: \d+\.\ds of its 2s timeout", log), log
     assert "tasktiming:" not in capfd.readouterr().err
-    result.stdout.fnmatch_lines(["*TaskTimeoutWarning: test_slow.py::test_slow has run 0.*"])
+    result.stdout.fnmatch_lines(["*TaskTimeoutWarning: test_slow.py::test_slow has run *"])
 
 
 def test_built_in_warning_line_goes_to_the_terminal_without_a_hook(
@@ -93,4 +94,4 @@ def test_built_in_warning_line_goes_to_the_terminal_without_a_hook(
     pytester.makepyfile(test_slow=SLOW_TEST)
     pytester.runpytest("--task-timing", THRESHOLD).assert_outcomes(passed=1, warnings=1)
     err = capfd.readouterr().err
-    assert re.search(r"tasktiming: test_slow.py::test_slow has run 0\.\d+s, 3\d% of its 1s", err)
+    assert re.search(r"tasktiming: test_slow.py::test_slow has run [\d.]+s, \d+% of its 2s", err)

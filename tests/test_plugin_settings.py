@@ -200,6 +200,12 @@ BAD_VALUES = [
         id="threshold",
     ),
     pytest.param(
+        ["-o", "task_timing_session_timeout=soon"],
+        "invalid timeout 'soon' from ini option task_timing_session_timeout: "
+        "expected seconds >= 0*",
+        id="session-timeout",
+    ),
+    pytest.param(
         ["--task-timing-max-streak=two"],
         "invalid count 'two' from command line option --task-timing-max-streak: "
         "expected a whole number >= 0",

@@ -27,7 +27,13 @@ from waiting import run_in_thread, wait_until
 from pytest_tasktiming import timeout
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
-from pytest_tasktiming.timeout import Deadline, TimeoutEnforcer, restore_signal_handler, watch
+from pytest_tasktiming.timeout import (
+    Deadline,
+    TimeoutEnforcer,
+    last_resort,
+    restore_signal_handler,
+    watch,
+)
 from pytest_tasktiming.timeout import deadline as deadline_states
 from pytest_tasktiming.timeout import interrupt as _interrupt
 from pytest_tasktiming.timeout import watchdog as _watchdog
@@ -168,13 +174,57 @@ def test_warning_comes_after_the_threshold_and_before_the_limit() -> None:
         def warned(deadline: Deadline) -> None:
             times["warning"] = time.monotonic() - start
 
-        with watch("slowish", 1.0, warning_threshold=0.5, on_warning=warned):
+        # A second between the two: a watchdog woken after the limit gives no warning at all.
+        with watch("slowish", 2.0, warning_threshold=0.5, on_warning=warned):
             busy_until(never, limit=10)
 
     error = run_in_thread(task)
     assert isinstance(error, TaskTimeoutError)
-    assert 0.45 <= times["warning"] < 0.95
+    assert 0.95 <= times["warning"] < 2.0
     assert times["warning"] < error.elapsed
+
+
+def test_a_watchdog_woken_after_the_limit_gives_no_threshold_warning() -> None:
+    enforcer = TimeoutEnforcer(60)
+    enforcer.start_task("late")
+    deadline = enforcer._deadline
+    assert deadline is not None
+    deadline.started -= 100  # as if the watchdog woke 100 s late, past the limit
+    with pytest.warns(TaskTimeoutWarning) as caught:
+        _watchdog.watchdog._act(deadline)
+    enforcer.stop_task()
+    assert [str(warning.message) for warning in caught] == [
+        "task 'late' ran past its 60s timeout (100.0s so far); not enforced, it goes on"
+    ]
+
+
+def test_an_enforced_deadline_woken_after_the_limit_is_stopped_without_a_warning() -> None:
+    seen: list[str] = []
+    running: list[Deadline] = []
+    started = threading.Event()
+
+    def task() -> None:
+        with watch(
+            "late",
+            60,
+            on_warning=lambda _: seen.append("warning"),
+            on_timeout=lambda _: seen.append("timeout"),
+        ) as deadline:
+            running.append(deadline)
+            started.set()
+            busy_until(threading.Event(), limit=10)
+
+    def act_late() -> None:
+        assert started.wait(10)
+        running[0].started -= 100  # as if the watchdog woke 100 s late
+        _watchdog.watchdog._act(running[0])
+
+    waker = threading.Thread(target=act_late)
+    waker.start()
+    error = run_in_thread(task)
+    waker.join()
+    assert type(error) is TaskTimeoutError
+    assert seen == ["timeout"]
 
 
 class _Signal(logging.Handler):
@@ -197,16 +247,16 @@ def test_threshold_warning_is_a_task_timeout_warning_and_a_log_line() -> None:
     logger = logging.getLogger("pytest_tasktiming")
     logger.addHandler(handler)
     try:
-        with (
-            pytest.warns(TaskTimeoutWarning, match=r"'report' has run 0\.\ds, 50% of its 1s"),
-            watch("report", 1.0, warning_threshold=0.5, enforce=False),
+        with (  # warned at 0.5 s, long before the limit (a watchdog woken after it skips it)
+            pytest.warns(TaskTimeoutWarning, match=r"'report' has run [\d.]+s, \d+% of its 2s"),
+            watch("report", 2.0, warning_threshold=0.25, enforce=False),
         ):
             assert handler.arrived.wait(5)
     finally:
         logger.removeHandler(handler)
     message = handler.records[0].getMessage()
-    assert "task 'report' has run 0." in message
-    assert "of its 1s timeout" in message
+    assert "task 'report' has run " in message
+    assert "of its 2s timeout" in message
 
 
 def test_opt_out_only_warns_and_the_function_completes() -> None:
@@ -219,7 +269,9 @@ def test_opt_out_only_warns_and_the_function_completes() -> None:
             past_limit.set()
 
     def task() -> str:
-        with watch("lenient", 0.3, enforce=False, on_warning=on_warning) as deadline:
+        with watch(  # the threshold well before the limit: a late watchdog would skip it
+            "lenient", 1.0, warning_threshold=0.3, enforce=False, on_warning=on_warning
+        ) as deadline:
             assert past_limit.wait(5), "no warning at the limit"
         assert not deadline.timed_out
         return "finished"
@@ -237,7 +289,7 @@ def test_a_failing_warning_callback_does_not_stop_enforcement(
     never = threading.Event()
 
     def task() -> None:
-        with watch("robust", 0.3, on_warning=broken):
+        with watch("robust", 1.0, warning_threshold=0.3, on_warning=broken):
             busy_until(never, limit=10)
 
     assert type(run_in_thread(task)) is TaskTimeoutError
@@ -571,7 +623,7 @@ def test_bad_grace_in_the_environment_is_reported_and_the_default_used(
     monkeypatch.setenv("TASK_TIMING_GRACE", "soon")
     deadline = watch("x", 60)
     deadline.cancel()
-    assert _watchdog._grace(deadline) == timeout.DEFAULT_GRACE
+    assert last_resort.grace(deadline) == timeout.DEFAULT_GRACE
     assert "invalid timeout 'soon' from environment variable TASK_TIMING_GRACE" in caplog.text
 
 
@@ -723,6 +775,14 @@ def test_timeout_errors_pickle_as_plain_task_timeout_errors() -> None:
         assert str(clone) == str(error)
     warning = pickle.loads(pickle.dumps(TaskTimeoutWarning("near")))
     assert type(warning) is TaskTimeoutWarning
+
+
+def test_a_timeout_that_is_not_the_tasks_own_says_which_limit_it_reached() -> None:
+    error = TaskTimeoutError("t", 5.0, 6.25, "the session's 6s limit was reached")
+    assert str(error) == "task 't' timed out after 6.250s: the session's 6s limit was reached"
+    clone = pickle.loads(pickle.dumps(error))
+    assert (clone.reason, str(clone)) == (error.reason, str(error))
+    assert TaskTimeoutError("t", 5.0, 6.25).reason is None
 
 
 def test_with_block_raises_a_plain_error_pointing_at_the_interrupted_line() -> None:

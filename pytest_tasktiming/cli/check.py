@@ -1,5 +1,6 @@
-"""``tasktiming check``: a CI gate, exit 1 if a task timed out, ran past ``--max`` or, with
-``--slower``, took more than FACTOR x its median in its latest run."""
+"""``tasktiming check``: a CI gate, exit 1 if a task timed out, ran past ``--max`` or its own
+timeout (from the companion file) or, with ``--slower``, took more than FACTOR x its median in
+its latest run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import argparse
 from .arguments import chosen_file, file_argument, format_argument, positive_int, seconds_option
 from .output import EXIT_FINDINGS, EXIT_OK, out, plural
 
-SUMMARY = "Exit 1 if any task timed out, ran past --max or, with --slower, got slower (a CI gate)."
+SUMMARY = (
+    "Exit 1 if any task timed out, ran past --max or its own timeout or, with --slower, "
+    "got slower (a CI gate)."
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
         records += [regression.as_record() for regression in slower]
         columns = SLOWER_COLUMNS
     limit = "no limit" if args.max is None else f"the limit of {args.max:g} s"
+    if any(overrun.limit not in (None, args.max) for overrun in overruns):
+        limit += " or their own"
     if args.format != "table" or records:
         out(render(columns, records, args.format))
     if args.format == "table":

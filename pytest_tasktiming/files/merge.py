@@ -3,7 +3,8 @@
 Both read every row into memory (each line once, as text), validate it by parsing, and write
 the result atomically: a temporary file next to the output, then ``os.replace``, all under the
 output's writer lock so no appended row is lost when the output is also an input. An output
-that is a symlink keeps being one: its target is what gets locked and replaced.
+that is a symlink keeps being one: its target is what gets locked and replaced. The inputs'
+companion files go along: the output's holds what they say of the tasks it keeps.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from pytest_tasktiming.companion import HEADER as COMPANION_HEADER
+from pytest_tasktiming.companion import Notes, companion_path, read_notes
 from pytest_tasktiming.locking import locked
 from pytest_tasktiming.records import HEADER, TIMESTAMP, LineFormatter, TaskRow, fold, read_rows
 
@@ -38,7 +41,8 @@ def merge(paths: Sequence[str], out: str, *, on_progress: Progress = None) -> Re
     rewrite = Rewrite()
     seen: set[str] = set()
     entries: list[tuple[int, str]] = []
-    with locked(out):
+    task_ids: set[str] = set()
+    with locked(out), locked(companion_path(out)):
         for path in paths:
             for row in _rows(path, rewrite, on_progress):
                 raw = row.to_raw()
@@ -46,8 +50,10 @@ def merge(paths: Sequence[str], out: str, *, on_progress: Progress = None) -> Re
                 if line not in seen:
                     seen.add(line)
                     entries.append((raw[TIMESTAMP], line))
+                    task_ids.add(row.task_id)
         entries.sort(key=lambda entry: entry[0])
         rewrite.rows_out = _write_atomically(out, (line for _, line in entries))
+        _carry_notes(paths, out, task_ids)
     return rewrite
 
 
@@ -59,10 +65,11 @@ def compact(path: str, out: str, *, on_progress: Progress = None) -> Rewrite:
     """
     formatter = LineFormatter()
     rewrite = Rewrite()
-    with locked(out):
+    with locked(out), locked(companion_path(out)):
         tasks = fold(_rows(path, rewrite, on_progress))
         lines = (formatter.line(row.to_raw()) for row in tasks.values())
         rewrite.rows_out = _write_atomically(out, lines)
+        _carry_notes([path], out, set(tasks))
     return rewrite
 
 
@@ -78,8 +85,19 @@ def _rows(path: str, rewrite: Rewrite, on_progress: Progress) -> Iterable[TaskRo
         rewrite.torn.append(f"{path}:{reader.torn_line}")
 
 
-def _write_atomically(out: str, lines: Iterable[str]) -> int:
-    """Write the header and ``lines`` to a temporary file, then put it in place of ``out``."""
+def _carry_notes(paths: Sequence[str], out: str, task_ids: set[str]) -> None:
+    """Write the companion file of ``out``: what the inputs' say of the tasks kept, and of
+    task names; nothing when no input has one and ``out`` had none."""
+    notes = Notes()
+    for path in paths:
+        notes.update(read_notes(path))
+    target = companion_path(out)
+    if notes or os.path.exists(target):
+        _write_atomically(target, notes.lines(task_ids), header=COMPANION_HEADER)
+
+
+def _write_atomically(out: str, lines: Iterable[str], header: str = HEADER) -> int:
+    """Write ``header`` and ``lines`` to a temporary file, then put it in place of ``out``."""
     import gzip
     import tempfile
 
@@ -90,7 +108,7 @@ def _write_atomically(out: str, lines: Iterable[str]) -> int:
     try:
         with os.fdopen(fd, "wb") as raw:
             stream = gzip.GzipFile(fileobj=raw, mode="wb") if out.endswith(".gz") else raw
-            stream.write(HEADER.encode("utf-8"))
+            stream.write(header.encode("utf-8"))
             for line in lines:
                 stream.write(line.encode("utf-8"))
                 count += 1

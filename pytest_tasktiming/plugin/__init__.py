@@ -76,8 +76,19 @@ def pytest_configure(config: pytest.Config) -> None:
         runner.relay = WorkerRelay(config, settings.path)
         config.pluginmanager.register(runner.relay, "tasktiming-relay")
     else:
-        runner.recorder = Recorder(config, settings)
+        runner.recorder = Recorder(config, settings, runner.session_limit)
         config.pluginmanager.register(runner.recorder, "tasktiming-recorder")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's starts the workers
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist, tests run in workers: the controller hears of them from their reports."""
+    plugins = session.config.pluginmanager
+    recorder = plugins.get_plugin("tasktiming-recorder")
+    if recorder is not None and plugins.has_plugin("dsession"):
+        from pytest_tasktiming.plugin.controller import ControllerHooks
+
+        plugins.register(ControllerHooks(recorder), "tasktiming-controller")
 
 
 HTML_MESSAGE_KEY = pytest.StashKey[tuple[str, bool]]()

@@ -30,9 +30,10 @@ def pytest_tasktiming_row(config: pytest.Config, row: TaskRow) -> TaskRow | None
 
 @pytest.hookspec(firstresult=True)
 def pytest_tasktiming_timeout_warning(
-    item: pytest.Item, elapsed: float, timeout: float
+    item: pytest.Item, elapsed: float, timeout: float, past_limit: bool
 ) -> bool | None:
-    """A test has run ``elapsed`` seconds: past its warning threshold, or past ``timeout``.
+    """A test has run ``elapsed`` seconds: past its warning threshold, or (``past_limit``)
+    past its ``timeout``, which is not enforced.
 
     Called while the test still runs, from the watchdog thread of the process running the
     test (an xdist worker under ``-n``): keep it quick and thread-safe. Return True once you

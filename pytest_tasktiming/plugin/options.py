@@ -57,6 +57,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="only warn about slow tests, never fail one for time",
     )
     group.addoption(
+        "--task-timing-session-timeout",
+        metavar="SECONDS",
+        help="end the session when it has run this long: the running test times out, the rest "
+        "are not started; seconds or '30m', '1.5h' (default: 0 = none)",
+    )
+    group.addoption(
         "--task-timing-max-streak",
         metavar="N",
         help="stop the session after N consecutive failing tests (default: 0 = never)",
@@ -87,6 +93,7 @@ def add_options(parser: pytest.Parser) -> None:
         ("task_timing_timeout", "per-test timeout: 3600, '3600' or '1h'; 0 = none; auto"),
         ("task_timing_warning_threshold", "share of the timeout that warns (default 0.8)"),
         ("task_timing_enforce", "false: only warn, never fail a test for time"),
+        ("task_timing_session_timeout", "the session's timeout: 600, '600' or '10m'; 0 = none"),
         ("task_timing_max_streak", "stop after N consecutive failing tests (0 = never)"),
         ("task_timing_history", "the file history is read from (default: the TSV file)"),
         ("task_timing_order", "none or slowest-first: run the longest recorded tests first"),

@@ -15,24 +15,22 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion import companion_of, end_line, limit_line
+from pytest_tasktiming.companion.lines import limit_fields, process_line, process_prefix
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import summary as _summary
-from pytest_tasktiming.plugin.options import PATH_KEY
 from pytest_tasktiming.plugin.settings import Settings
-from pytest_tasktiming.plugin.summary import PHASES
 from pytest_tasktiming.plugin.terminal import own_line, warning_text
 from pytest_tasktiming.plugin.workers import (
-    ROWS_KEY,
-    START_KEY,
     stable_nodeid,
     stop_session,
-    worker_id,
 )
 from pytest_tasktiming.records import STARTED, TIMEOUT, RawRow, new_task_id
 from pytest_tasktiming.shared_writers import redirect
 from pytest_tasktiming.writer import AsyncBufferedWriter
 
 if TYPE_CHECKING:
+    from pytest_tasktiming.plugin.session_limit import SessionLimit
     from pytest_tasktiming.records import TaskRow
 
 ERROR = "error"
@@ -73,9 +71,12 @@ class _Started:
 class Recorder:
     """Turns logstart and the last report of each test into rows, and keeps the tallies."""
 
-    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+    def __init__(
+        self, config: pytest.Config, settings: Settings, session_limit: SessionLimit | None = None
+    ) -> None:
         self.config = config
         self.settings = settings
+        self.session_limit = session_limit
         # The session's own writer, batching more than the default; decorated code in the
         # tests gets it too, as the shared writer for the file.
         os.makedirs(os.path.dirname(settings.path), exist_ok=True)
@@ -83,6 +84,10 @@ class Recorder:
             settings.path, buffer_size=SESSION_BUFFER, flush_interval=SESSION_FLUSH
         )
         redirect(settings.path, self.writer)
+        # What a row cannot hold: each test's limit, a failure's message, a timeout's stack.
+        self.notes = companion_of(self.writer)
+        self.fields = limit_fields(settings.timeout, settings.warning_threshold, settings.enforce)
+        self._process: str | None = None  # the task id prefix whose limit is on file
         config.add_cleanup(self._close)
         self.stats = _summary.SessionStats(settings.slowest, settings.slowest_min)
         self.write_error: str | None = None
@@ -93,12 +98,8 @@ class Recorder:
         self._row_hooked = False
         self._session: pytest.Session | None = None
 
-    @pytest.hookimpl(tryfirst=True)  # before xdist's starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self._session = session
-        if session.config.pluginmanager.has_plugin("dsession"):
-            # Tests run in xdist workers: their reports are how we hear of them.
-            session.config.pluginmanager.register(ControllerHooks(self), "tasktiming-controller")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self) -> None:
@@ -106,21 +107,42 @@ class Recorder:
         self._row_hooked = len(self._row_hook.get_hookimpls()) > 1
 
     def start(
-        self, nodeid: str, mode: str, task: str, wall: int, mono: int, *, write: bool = True
+        self,
+        nodeid: str,
+        mode: str,
+        task: str,
+        wall: int,
+        mono: int,
+        *,
+        write: bool = True,
+        fields: str | None = None,
     ) -> None:
         """Note a test's start at ``wall`` (ns since the epoch) and ``mono``; write its
-        ``started`` row now, or with ``write=False`` at ``write_start``."""
+        ``started`` row now, or with ``write=False`` at ``write_start``.
+
+        The companion file gets the session's limit once, for every test of this process
+        (a ``process_line``), and a test's own only when it has one (``fields``, from
+        ``companion.limit_fields``: a marker's, or the session's end), or a mode of its own.
+        """
         task_id = new_task_id()
         self._pending[nodeid] = _Started(task_id, wall, mono, mode, task, written=write)
+        if self._process is None or not task_id.startswith(self._process):
+            self._process = process_prefix(task_id)
+            self.notes.add(process_line(task_id, self.settings.mode, self.fields))
         if write:
             self._put((wall, mode, task_id, wall, None, None, task, STARTED))
+            if fields is not None or mode != self.settings.mode:
+                self.notes.add(limit_line(task_id, fields or self.fields))
 
     def write_start(self, nodeid: str, own: tuple[str, str] | None) -> None:
-        """Write the ``started`` row held back by ``start``, with the marker's mode and task."""
+        """Write the ``started`` row held back by ``start``, with the marker's mode and task
+        (a marker's limit comes with the test's end, see ``_note_end``)."""
         started = self._pending.get(nodeid)
         if started is not None and not started.written:
             if own is not None:
                 started.mode, started.task = own
+                if started.mode != self.settings.mode:
+                    self.notes.add(limit_line(started.task_id, self.fields))
             self._write_start(started)
 
     def _write_start(self, started: _Started) -> None:
@@ -158,25 +180,50 @@ class Recorder:
         if worker:  # the worker's wall clock, moved onto ours by this test's start
             self._offsets[worker] = started.wall_ns - start_wall
         if extras is None:
+            if worker:
+                self._note_end(started.task_id, {}, worker)
             return
         timeout = extras.get("warned")
         if timeout is not None:
-            for elapsed in extras.get("warnings", ()):  # a worker's, as the test ends
-                own_line(self.config, f"tasktiming: {warning_text(nodeid, elapsed, timeout)}")
+            for elapsed, past in extras.get("warnings", ()):  # a worker's, as the test ends
+                text = warning_text(nodeid, elapsed, timeout, past)
+                own_line(self.config, f"tasktiming: {text}")
             if result != TIMEOUT:
                 self.stats.over_threshold.append((task, duration, timeout))
+        if extras.get("session") and self.session_limit is not None and self._session is not None:
+            stop_session(self._session, f"tasktiming: {self.session_limit.reason}")
+        self._note_end(started.task_id, extras, worker)
         if extras.get("rows"):
             self.relay(extras["rows"], worker)
+        for line in extras.get("notes", ()):  # of decorated code, from a worker
+            self.notes.add(line)
 
-    def finish_crashed(self, nodeid: str, reason: str) -> None:
-        """Write the final row of a test whose worker died while running it."""
+    def _note_end(self, task_id: str, extras: dict[str, Any], worker: str) -> None:
+        """The companion's line of what the test's end told (see ``Runner._payload``)."""
+        fields = extras.get("fields")
+        if fields is not None:  # known only in the worker: a marker's limit, the session's end
+            self.notes.add(limit_line(task_id, fields))
+        line = end_line(
+            task_id,
+            message=extras.get("message"),
+            stack=extras.get("stack"),
+            worker=worker or None,
+        )
+        if line is not None:
+            self.notes.add(line)
+
+    def finish_crashed(self, nodeid: str, reason: str, worker: str) -> bool:
+        """Write the final row of a test whose worker died while running it; False when its
+        worker had reported it already (ending it on purpose, see ``Runner._on_stuck``)."""
         started = self._pending.pop(nodeid, None)
-        if started is None:  # already finished, e.g. by the stuck-test last resort
-            return
+        if started is None:
+            return False
         duration = clock.mono_ns() - started.mono_ns
         timeout = self.settings.timeout
         result = TIMEOUT if timeout is not None and duration >= timeout * 1e9 else ERROR
         self._finish(started, duration, duration, result, mode=started.mode, task=started.task)
+        self._note_end(started.task_id, {"message": reason}, worker)
+        return True
 
     def relay(self, rows: Iterable[Sequence[Any]], worker: str) -> None:
         """Write rows of decorated code that a worker collected, on this process's clock."""
@@ -243,8 +290,10 @@ class Recorder:
                 self._write_start(started)
         try:
             self.writer.flush()
+            self.notes.flush()
         except WriteFailedError as error:
             self.write_error = str(error)
+        self._count_not_started()
         self.outcome = outcome = self._outcome()
         if self.settings.summary_files:
             from pytest_tasktiming.plugin import step_summary
@@ -255,6 +304,14 @@ class Recorder:
             if errors:
                 problems = "; ".join([*filter(None, [self.write_error]), *errors])
                 self.outcome = outcome._replace(write_error=problems)
+
+    def _count_not_started(self) -> None:
+        """After the session's limit: how many collected tests never ran."""
+        limit, session = self.session_limit, self._session
+        if limit is not None and session is not None and limit.left() <= 0:
+            left = session.testscollected - self.stats.results.total()
+            if left > 0:
+                self.stats.session_limit, self.stats.not_started = limit.reason, left
 
     def _outcome(self) -> _summary.Outcome:
         """The counts and history the summaries show, read once."""
@@ -283,65 +340,12 @@ class Recorder:
 
     def _close(self) -> None:
         redirect(self.settings.path, None)
-        try:
-            self.writer.close()
-        except WriteFailedError as error:
-            print(f"tasktiming: {error}", file=sys.stderr)
+        for writer in (self.writer, self.notes):
+            try:
+                writer.close()
+            except WriteFailedError as error:
+                print(f"tasktiming: {error}", file=sys.stderr)
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         outcome = self.outcome or self._outcome()
         _summary.write(terminalreporter, self.stats, self.settings, outcome)
-
-
-class ControllerHooks:
-    """In the controller: hear of tests from the workers' events and reports, tell workers
-    the file, take their last rows, and finish the tests of workers that died.
-
-    Registered only when xdist's ``dsession`` runs the session; its own hooks are marked
-    ``optionalhook`` anyway, as ``-p no:xdist`` does not know them.
-    """
-
-    def __init__(self, recorder: Recorder) -> None:
-        self.recorder = recorder
-        self.settings = recorder.settings
-        self.phases: dict[str, list[int]] = {}  # tests under way: setup and call so far
-
-    def pytest_runtest_logstart(self, nodeid: str) -> None:
-        # A marker's mode and task are not known here: the started row waits for the setup
-        # report, which brings them.
-        now, mono = clock.wall_ns(), clock.mono_ns()
-        mode, task = self.settings.mode, stable_nodeid(nodeid)
-        self.recorder.start(nodeid, mode, task, now, mono, write=False)
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # The phase split comes from the reports xdist sends anyway: no extra bytes per test.
-        nodeid, when = report.nodeid, report.when
-        if when == "setup":
-            self.phases[nodeid] = [round(report.duration * 1e9), 0, 0]
-            self.recorder.write_start(nodeid, getattr(report, START_KEY, None))
-            return
-        phases = self.phases.get(nodeid)
-        index = PHASES.get(when)  # xdist's report of a crashed worker says "???"
-        if phases is not None and index is not None:
-            phases[index] += round(report.duration * 1e9)
-        payload: Payload | None = getattr(report, "task_timing", None)
-        if payload is not None:
-            self.phases.pop(nodeid, None)
-            worker = worker_id(getattr(report, "node", None))
-            self.recorder.finish(nodeid, payload, worker, phases)
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node: Any) -> None:
-        node.workerinput[PATH_KEY] = self.settings.path
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: object) -> None:
-        workeroutput: dict[str, Any] = getattr(node, "workeroutput", {})
-        rows = workeroutput.get(ROWS_KEY)
-        if rows:
-            self.recorder.relay(rows, worker_id(node))
-
-    @pytest.hookimpl(optionalhook=True)
-    def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport) -> None:
-        self.recorder.finish_crashed(crashitem, str(report.longrepr))

@@ -6,74 +6,36 @@ Imported only when the plugin is enabled (see ``plugin.pytest_configure``): a se
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-import traceback
-import warnings
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.exceptions import TaskTimeoutError, TaskTimeoutWarning
+from pytest_tasktiming.companion.lines import limit_fields, one_line
+from pytest_tasktiming.exceptions import TaskTimeoutError
+from pytest_tasktiming.plugin.own_code import in_own_code, own_stack
 from pytest_tasktiming.plugin.recorder import Payload, Recorder
+from pytest_tasktiming.plugin.running import RunningTest
 from pytest_tasktiming.plugin.settings import AUTO_LIMIT_KEY, MARKER, Settings
-from pytest_tasktiming.plugin.summary import PHASES
 from pytest_tasktiming.plugin.terminal import LiveLine, warning_text
-from pytest_tasktiming.plugin.workers import START_KEY, WorkerRelay, stable_nodeid
+from pytest_tasktiming.plugin.workers import START_KEY, WorkerRelay, stop_session
 from pytest_tasktiming.records import TIMEOUT
 from pytest_tasktiming.timeout import Deadline, DeadlineOptions, register
+from pytest_tasktiming.writer import flush_all
 
 if TYPE_CHECKING:
     from _pytest.nodes import Node  # the common base of items and collectors
 
+    from pytest_tasktiming.plugin.beside_pytest_timeout import TheirTimer
+    from pytest_tasktiming.plugin.session_limit import SessionLimit
+
 _ITEM_SETTINGS = pytest.StashKey[Settings]()
 """A test's own settings (its marker's, or warn-only beside pytest-timeout), when it has any."""
-
-
-class _Running:
-    """The test this process runs now, and what happened to it so far."""
-
-    __slots__ = (
-        "deadline", "finished", "item", "nodeid", "phases", "result", "settings",
-        "start_mono", "start_wall", "task", "warnings",
-    )  # fmt: skip
-
-    def __init__(self, item: pytest.Item, settings: Settings) -> None:
-        self.item = item
-        self.nodeid = nodeid = item.nodeid  # pytest 9 builds the string at each access
-        self.settings = settings
-        self.task = settings.task or stable_nodeid(nodeid)
-        self.result: str | None = None
-        self.finished = False
-        self.warnings: list[float] = []
-        self.deadline: Deadline | None = None
-        self.start_wall = clock.wall_ns()
-        self.start_mono = clock.mono_ns()
-        self.phases = [0, 0, 0]  # setup, call, teardown, in nanoseconds
-
-    def record(self, report: pytest.TestReport) -> None:
-        """Fold one phase's report into the test's outcome and duration, as pytest counts them.
-
-        The duration adds up the phases as pytest measured them (on its own clock, captured
-        at import like ours), so it agrees with ``--junitxml`` and ``--durations``.
-        """
-        when, outcome, result = report.when, report.outcome, self.result
-        self.phases[PHASES[when]] += round(report.duration * 1e9)
-        if outcome == "failed":
-            if result != "failed":
-                self.result = "failed" if when == "call" else "error"
-        elif outcome == "skipped":
-            self.result = "xfailed" if hasattr(report, "wasxfail") else "skipped"
-        elif when == "call":
-            self.result = "xpassed" if hasattr(report, "wasxfail") else "passed"
-
-    def final_result(self) -> str:
-        deadline = self.deadline
-        result = self.result or "passed"
-        if deadline is not None and deadline.timed_out and result in ("failed", "error"):
-            return TIMEOUT
-        return result
 
 
 class Runner:
@@ -90,21 +52,36 @@ class Runner:
         self.config = config
         self.settings = settings
         self.exit_on_stuck = exit_on_stuck
-        self.current: _Running | None = None
+        self.current: RunningTest | None = None
         self.relay: WorkerRelay | None = None
         self.recorder: Recorder | None = None  # set when this process writes the file
+        # The rare parts load only when used: each module costs start-up (docs/architecture).
+        self.session_limit: SessionLimit | None = None
+        if settings.session_timeout is not None:
+            from pytest_tasktiming.plugin.session_limit import SessionLimit
+
+            self.session_limit = SessionLimit.of(config, settings)
         self._options = self._deadline_options(settings)
+        self._fields = limit_fields(settings.timeout, settings.warning_threshold, settings.enforce)
         # The terminal's stderr, kept now: while a test runs, capture redirects fd 2.
         self._stderr = os.dup(2)
         config.add_cleanup(lambda: os.close(self._stderr))
         self._live = LiveLine(config, self._stderr)
+        pytest_timeout = config.pluginmanager.get_plugin("timeout")
+        self.beside_pytest_timeout = pytest_timeout is not None
+        self._their_timers: pytest.StashKey[TheirTimer] | None = None
+        if pytest_timeout is not None:
+            from pytest_tasktiming.plugin import beside_pytest_timeout as beside
+
+            bridge = beside.PytestTimeoutBridge(pytest_timeout, self._end_before_their_exit)
+            config.pluginmanager.register(bridge, "tasktiming-pytest-timeout")
+            self._their_timers = beside.TIMER
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """Resolve each marked test's settings once, so running it costs a stash lookup."""
         base = self.settings
-        pytest_timeout = self.config.pluginmanager.has_plugin("timeout")
-        everywhere = pytest_timeout and _positive(getattr(self.config, "_env_timeout", None))
+        times_it = _their_rule(self.config) if self.beside_pytest_timeout else None
         ours: dict[int, bool] = {}
         theirs: dict[int, bool] = {}
         for item in items:
@@ -116,40 +93,64 @@ class Runner:
                 if marker is not None:
                     settings = settings.for_marker(marker, item.nodeid)
             if (
-                pytest_timeout
+                times_it is not None
                 and settings.enforce
-                and _pytest_timeout_applies(item, everywhere, _marked(item, "timeout", theirs))
+                and times_it(item, _marked(item, "timeout", theirs))
             ):
                 settings = settings._replace(enforce=False)  # it times the test: we only warn
             if settings is not base:
                 item.stash[_ITEM_SETTINGS] = settings
 
-    def _deadline_options(self, settings: Settings) -> DeadlineOptions:
+    def _deadline_options(self, settings: Settings, reason: str | None = None) -> DeadlineOptions:
         """The options of a test's deadline (see ``timeout.register``)."""
         return DeadlineOptions(
             settings.warning_threshold,
             settings.enforce,
             on_warning=self._on_warning,
+            on_timeout=self._on_timeout,
             on_stuck=self._on_stuck,
             exit_on_stuck=self.exit_on_stuck,
+            gate=in_own_code,
+            reason=reason,
         )
 
     # Not a wrapper: a plain implementation called first costs a fraction of one. The test
     # ends with its teardown report; sessionfinish cancels the deadline of one interrupted.
     @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+    def pytest_runtest_protocol(self, item: pytest.Item) -> bool | None:
         stash = item.stash  # "in" first: Stash.get() raises and catches a KeyError per test
         if _ITEM_SETTINGS in stash:
             settings = stash[_ITEM_SETTINGS]
             options = self._deadline_options(settings)
         else:
             settings, options = self.settings, self._options
-        running = self.current = _Running(item, settings)
-        running.deadline = register(running.task, settings.timeout, None, options)
+        session = self.session_limit
+        left = None if session is None else session.left()
+        if session is not None and left is not None and left <= 0:
+            stop_session(item.session, f"tasktiming: {session.reason}")
+            return True  # not started: the session is over
+        timers = self._their_timers
+        their_timer = stash[timers] if timers is not None and timers in stash else None
+        running = self.current = RunningTest(item, settings, their_timer, session_left=left)
+        if session is not None and running.session_bound:
+            options = self._deadline_options(settings, session.reason)
+        if settings is self.settings and not running.session_bound:
+            running.fields = self._fields
+        else:
+            running.fields = _limit_fields(
+                running.limit, settings.warning_threshold, settings.enforce
+            )
+        running.deadline = register(running.task, running.limit, None, options)
         if self.recorder is not None:
             self.recorder.start(
-                running.nodeid, settings.mode, running.task, running.start_wall, running.start_mono
+                running.nodeid,
+                settings.mode,
+                running.task,
+                running.start_wall,
+                running.start_mono,
+                fields=None if running.fields is self._fields else running.fields,
             )
+        return None
 
     def pytest_sessionfinish(self) -> None:
         running = self.current
@@ -166,6 +167,11 @@ class Runner:
             self._live.mend(report.nodeid)
         if report.location is not running.item.location and report.nodeid != running.nodeid:
             return
+        if running.unheeded is not None and report.passed:
+            _fail(report, running.unheeded)  # pytest and the file agree: it timed out
+            running.unheeded = None
+        elif report.failed and self._their_timers is not None:
+            self._note_their_timeout(running, report, self._their_timers)
         running.record(report)
         if report.when == "setup":
             if self.relay is not None and running.settings is not self.settings:
@@ -180,10 +186,22 @@ class Runner:
             # A timed-out test's row shows its whole span: never shorter than its timeout.
             duration = span if result == TIMEOUT else sum(running.phases)
             if running.warnings:
-                self._record_warnings(running)
+                from pytest_tasktiming.plugin.timeout_warnings import record_warnings
+
+                record_warnings(self.config, running)
             self._deliver(running, report, self._payload(running, result, duration, span))
 
-    def _deliver(self, running: _Running, report: pytest.TestReport, payload: Payload) -> bool:
+    def _note_their_timeout(
+        self, running: RunningTest, report: pytest.TestReport, timers: pytest.StashKey[TheirTimer]
+    ) -> None:
+        """Was this failure pytest-timeout's? (Its timer may have started with the call.)"""
+        timer = running.their_timer = running.item.stash.get(timers, None)
+        if timer is not None:
+            timer.note(report)
+            if timer.stopped_it and running.stack is None:
+                running.stack = str(getattr(report.longrepr, "reprtraceback", "")) or None
+
+    def _deliver(self, running: RunningTest, report: pytest.TestReport, payload: Payload) -> bool:
         """Hand a finished test to the recorder, or in an xdist worker attach it to ``report``
         for the controller; True when the report carries it. A payload with extras (a
         marker's limit, say) is attached here too, for the OpenTelemetry span."""
@@ -195,62 +213,48 @@ class Runner:
         self.recorder.finish(running.nodeid, payload, phases=running.phases)
         return False
 
-    def _payload(self, running: _Running, result: str, duration: int, span: int) -> Payload:
+    def _payload(self, running: RunningTest, result: str, duration: int, span: int) -> Payload:
         """Plain data, and little of it: xdist serialises it into every test's last report.
 
-        Only a test with settings of its own (a marker), past its warning threshold, or with
-        rows of decorated code to send has extras (a dict with ``mode``, ``task`` and
-        ``timeout`` when it differs from the session's; ``warned``: its timeout, and under
-        xdist ``warnings``; ``rows``); a test without sends five scalars.
+        Only a test with settings of its own (a marker), past its warning threshold, stopped
+        by the session's limit, failed, or with rows of decorated code to send has extras (a
+        dict with ``mode``, ``task`` and ``timeout`` when it differs from the session's;
+        ``warned``: its timeout, and under xdist ``warnings``; ``session``, ``message`` and
+        ``stack``, ``rows`` and ``notes``; in a worker ``fields``: its limit, unless the
+        session's); a test without sends five scalars.
         """
         settings, deadline = running.settings, running.deadline
         extras: dict[str, Any] = {}
         if settings is not self.settings:
             extras["mode"], extras["task"] = settings.mode, running.task
-            if settings.timeout != self.settings.timeout:
-                extras["timeout"] = settings.timeout
-        if deadline is not None and deadline.warned:
-            extras["warned"] = settings.timeout
+        if running.limit != self.settings.timeout:
+            extras["timeout"] = running.limit
+        if deadline is not None and deadline.warned and not running.session_bound:
+            extras["warned"] = running.limit
             if self.relay is not None:  # the controller's terminal shows them
                 extras["warnings"] = running.warnings
+        if result == TIMEOUT and running.session_bound:
+            extras["session"] = True
+        if running.message is not None:
+            extras["message"] = running.message
+            if result == TIMEOUT and running.stack is not None:
+                extras["stack"] = running.stack
         if self.relay is not None:
-            rows = self.relay.collector.take()
+            if running.fields is not self._fields:
+                extras["fields"] = running.fields
+            rows, notes = self.relay.collector.take(), self.relay.notes.take()
             if rows:
                 extras["rows"] = rows
+            if notes:
+                extras["notes"] = notes
         return duration, span, running.start_wall, result, extras or None
 
-    # --- the watchdog's callbacks (in its thread) --------------------------------------------
-
-    def _running_for(self, deadline: Deadline) -> _Running | None:
-        running = self.current
-        if running is None or running.deadline is not deadline or running.finished:
-            return None
-        return running
-
-    def _on_warning(self, deadline: Deadline) -> None:
-        running = self._running_for(deadline)
-        if running is None or deadline.timeout is None:
-            return
-        elapsed = deadline.elapsed
-        running.warnings.append(elapsed)
-        self.config.hook.pytest_tasktiming_timeout_warning(
-            item=running.item, elapsed=elapsed, timeout=deadline.timeout
-        )
-
-    def _on_stuck(self, deadline: Deadline) -> None:
-        """The last resort: the test ignored its timeout; leave its row before any exit."""
-        running = self._running_for(deadline)
-        if running is None:
-            return
+    def _end_now(self, running: RunningTest, message: str) -> None:
+        """End the test as ``timeout`` at once, as the process is about to exit: its row here,
+        or under xdist a failed report to the controller."""
         running.finished = True
-        frame = sys._current_frames().get(deadline.thread_ident or -1)
-        stack = "".join(traceback.format_stack(frame)) if frame is not None else "(gone)\n"
-        message = (
-            f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is still "
-            f"running, past its {deadline.timeout:g}s timeout, and did not stop when told to "
-            f"(stuck in C code?). Its stack:\n{stack}"
-        )
-        os.write(self._stderr, f"\ntasktiming: {message}".encode())  # capture would hide it
+        running.message = one_line(message)
+        span = clock.mono_ns() - running.start_mono
         report = pytest.TestReport(
             running.nodeid,
             running.item.location,
@@ -258,41 +262,95 @@ class Runner:
             outcome="failed",
             longrepr=message,
             when="call",
-            duration=deadline.elapsed,
+            duration=span / 1e9,
         )
-        span = clock.mono_ns() - running.start_mono
-        payload = self._payload(running, TIMEOUT, round(deadline.elapsed * 1e9), span)
-        if self._deliver(running, report, payload):
+        if self._deliver(running, report, self._payload(running, TIMEOUT, span, span)):
             self.config.hook.pytest_runtest_logreport(report=report)  # xdist sends it on
+        flush_all()
+
+    def _end_before_their_exit(self, item: pytest.Item, message: str) -> None:
+        """pytest-timeout's thread method is about to end the process."""
+        running = self.current
+        if running is not None and running.item is item and not running.finished:
+            frame = sys._current_frames().get(threading.main_thread().ident or -1)
+            running.stack = own_stack(frame) if frame is not None else None
+            self._end_now(running, message)
+
+    # --- the watchdog's callbacks (in its thread) --------------------------------------------
+
+    def _running_for(self, deadline: Deadline) -> RunningTest | None:
+        running = self.current
+        if running is None or running.deadline is not deadline or running.finished:
+            return None
+        return running
+
+    def _on_warning(self, deadline: Deadline) -> None:
+        running = self._running_for(deadline)
+        if running is None or deadline.timeout is None or running.session_bound:
+            return  # (the session's end is not the test's timeout: nothing to warn about)
+        elapsed, past = deadline.elapsed, deadline.expired
+        if elapsed >= deadline.timeout and not past:
+            return  # a threshold warning come so late that the timeout follows at once
+        running.warnings.append((elapsed, past))
+        self.config.hook.pytest_tasktiming_timeout_warning(
+            item=running.item, elapsed=elapsed, timeout=deadline.timeout, past_limit=past
+        )
+
+    def _on_timeout(self, deadline: Deadline) -> None:
+        """The test is about to be stopped: keep where it is, for the companion file."""
+        running = self._running_for(deadline)
+        frame = sys._current_frames().get(deadline.thread_ident or -1)
+        if running is not None and frame is not None:
+            running.stack = own_stack(frame)
+
+    def _on_stuck(self, deadline: Deadline) -> None:
+        """The last resort: the test ignored its timeout. If the process is about to exit,
+        leave its row (under xdist, its report) now; else it fails when its phase ends."""
+        running = self._running_for(deadline)
+        if running is None:
+            return
+        frame = sys._current_frames().get(deadline.thread_ident or -1)
+        running.stack = own_stack(frame) if frame is not None else "(gone)\n"
+        message = (
+            f"{running.nodeid} is stuck: {deadline.elapsed:.1f}s after it started it is still "
+            f"running, past its {deadline.timeout:g}s timeout, and did not stop when told to "
+            f"(stuck in C code, or the signal blocked?)\nIts stack:\n{running.stack}"
+        )
+        os.write(self._stderr, f"\ntasktiming: {message}".encode())  # capture would hide it
+        from pytest_tasktiming.timeout import exits_on_stuck
+
+        if exits_on_stuck(deadline):
+            self._end_now(running, message)
+        else:
+            running.unheeded = message
 
     @pytest.hookimpl(trylast=True)
     def pytest_tasktiming_timeout_warning(
-        self, item: pytest.Item, elapsed: float, timeout: float
+        self, item: pytest.Item, elapsed: float, timeout: float, past_limit: bool
     ) -> bool:
         # An xdist worker's terminal is not seen: the controller shows them as the test ends.
         if self.relay is None:
-            self._live.write(warning_text(item.nodeid, elapsed, timeout))
+            self._live.write(warning_text(item.nodeid, elapsed, timeout, past_limit))
         return True
 
-    def _record_warnings(self, running: _Running) -> None:
-        """List the warnings in pytest's warnings summary (under xdist, the controller's)."""
-        timeout = running.settings.timeout
-        if timeout is None:
-            return
-        item = running.item
-        path, line, _ = item.location
-        for elapsed in running.warnings:
-            message = TaskTimeoutWarning(warning_text(item.nodeid, elapsed, timeout))
-            self.config.hook.pytest_warning_recorded.call_historic(
-                kwargs={
-                    "warning_message": warnings.WarningMessage(
-                        message, TaskTimeoutWarning, str(item.path), (line or 0) + 1
-                    ),
-                    "when": "runtest",
-                    "nodeid": item.nodeid,
-                    "location": (path, line, item.name),
-                }
-            )
+
+def _their_rule(config: pytest.Config) -> Callable[[pytest.Item, bool], bool]:
+    """Whether pytest-timeout times a test, given whether the test (or a parent) has its
+    marker."""
+    from pytest_tasktiming.plugin.beside_pytest_timeout import applies, times_every_test
+
+    everywhere = times_every_test(config)
+    return lambda item, marked: applies(item, everywhere, marked)
+
+
+_limit_fields = functools.lru_cache(maxsize=64)(limit_fields)
+"""A marker's limit, or the session's end, as the companion writes it: made once each."""
+
+
+def _fail(report: pytest.TestReport, message: str) -> None:
+    """Turn a passing phase's report into a failure with ``message``."""
+    report.outcome = "failed"
+    report.longrepr = message
 
 
 def _cancel(deadline: Deadline) -> None:
@@ -302,13 +360,6 @@ def _cancel(deadline: Deadline) -> None:
         deadline.cancel()
     except TaskTimeoutError:
         pass
-
-
-def _positive(value: object) -> bool:
-    try:
-        return value is not None and float(value) > 0  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 def _marked(node: Node | None, name: str, memo: dict[int, bool]) -> bool:
@@ -323,11 +374,3 @@ def _marked(node: Node | None, name: str, memo: dict[int, bool]) -> bool:
         found = any(mark.name == name for mark in node.own_markers)
         found = memo[id(node)] = found or _marked(node.parent, name, memo)
     return found
-
-
-def _pytest_timeout_applies(item: pytest.Item, everywhere: bool, marked: bool) -> bool:
-    """True when pytest-timeout times this test: its marker, else its option/ini/env value."""
-    marker = item.get_closest_marker("timeout") if marked else None
-    if marker is None:
-        return everywhere
-    return _positive(marker.args[0] if marker.args else marker.kwargs.get("timeout"))

@@ -54,6 +54,7 @@ class Settings(NamedTuple):
     :param slowest: tests listed in the summary's slowest list; 0 lists all.
     :param summary_files: where the Markdown summary is appended (``$GITHUB_STEP_SUMMARY``,
         ``--task-timing-summary-file``).
+    :param session_timeout: seconds the whole session may run, or None.
     """
 
     path: str
@@ -67,6 +68,7 @@ class Settings(NamedTuple):
     slowest: int = DEFAULT_SLOWEST
     slowest_min: float = DEFAULT_SLOWEST_MIN
     summary_files: tuple[str, ...] = ()
+    session_timeout: float | None = None
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -92,6 +94,7 @@ class Settings(NamedTuple):
                 "task_timing_slowest_min", _parse_min_seconds, default=DEFAULT_SLOWEST_MIN
             ),
             summary_files=_summary_files(config),
+            session_timeout=values.get("task_timing_session_timeout", _parse_timeout, None),
         )
 
     def for_marker(self, marker: pytest.Mark, nodeid: str) -> Settings:

@@ -37,7 +37,8 @@ class SessionStats:
     """
 
     __slots__ = (
-        "hidden", "keep", "min_ns", "over_threshold", "results", "slowest", "streak",
+        "hidden", "keep", "min_ns", "not_started", "over_threshold", "results", "session_limit",
+        "slowest", "streak",
         "streak_candidates", "streak_from", "timeouts",
     )  # fmt: skip
 
@@ -54,6 +55,8 @@ class SessionStats:
         self.streak_candidates: set[str] = set()
         self.streak = 0  # consecutive failing tests, this session, up to now
         self.streak_from = ""  # the test that began the streak
+        self.session_limit: str | None = None  # the session's limit, once it was reached
+        self.not_started = 0  # tests left when it was
 
     def add(self, task: str, result: str, duration: int, phases: Sequence[int] | None) -> None:
         """Count one test's final row; ``phases`` are its setup, call and teardown times."""
@@ -117,6 +120,7 @@ def write(
     first = head(outcome.rows, settings.path, terminal.config.invocation_params.dir)
     if verbosity < 0:
         extra = f", {len(stats.timeouts)} timed out" if stats.timeouts else ""
+        extra += f", {stats.not_started} not started" if stats.session_limit else ""
         terminal.write_line(f"task timing: {first}{extra}")
         return
     terminal.write_sep("-", "task timing")
@@ -137,6 +141,9 @@ def write(
     ]
     _listing(line, f"over {settings.warning_threshold:.0%} of their timeout:", near)
     _listing(line, "timed out:", [f"{human(ns)} {task}" for task, ns in stats.timeouts])
+    if stats.session_limit:
+        count = stats.not_started
+        line(f"not started: {count} test{'s' * (count != 1)}, {stats.session_limit}")
     if stats.streak:
         count = stats.streak
         line(f"current failure streak: {count} test{'s' * (count != 1)}, from {stats.streak_from}")

@@ -14,6 +14,8 @@ import os
 
 import pytest
 
+from pytest_tasktiming._durations import format_seconds
+
 
 def own_line(config: pytest.Config, text: str, **markup: bool) -> bool:
     """Write ``text`` on a line of its own in the terminal; False when there is none."""
@@ -27,11 +29,18 @@ def own_line(config: pytest.Config, text: str, **markup: bool) -> bool:
     return True
 
 
-def warning_text(nodeid: str, elapsed: float, timeout: float) -> str:
-    """The timeout warning, as the terminal, pytest's warnings summary and the log show it."""
-    if elapsed >= timeout:
-        return f"{nodeid} ran past its {timeout:g}s timeout ({elapsed:.1f}s so far); not enforced"
-    return f"{nodeid} has run {elapsed:.1f}s, {elapsed / timeout:.0%} of its {timeout:g}s timeout"
+def warning_text(nodeid: str, elapsed: float, timeout: float, past: bool) -> str:
+    """The timeout warning, as the terminal, pytest's warnings summary and the log show it:
+    the threshold's, or (``past``) the limit's when it is not enforced."""
+    if past:
+        return (
+            f"{nodeid} ran past its {timeout:g}s timeout ({format_seconds(elapsed)} so far); "
+            "not enforced"
+        )
+    return (
+        f"{nodeid} has run {format_seconds(elapsed)}, {elapsed / timeout:.0%} of its "
+        f"{timeout:g}s timeout"
+    )
 
 
 class LiveLine:

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from pytest_tasktiming import writer
+from pytest_tasktiming.companion import CompanionWriter, companion_path, stand_in
 from pytest_tasktiming.records import RawRow
 from pytest_tasktiming.shared_writers import redirect
 
@@ -20,6 +21,8 @@ ROWS_KEY = "tasktiming_rows"
 """``workeroutput`` key: rows of decorated code produced after the worker's last report."""
 START_KEY = "task_timing_start"
 """Attribute of a setup report: ``(mode, task)`` of a test with a marker of its own."""
+NOTES_KEY = "tasktiming_notes"
+"""``workeroutput`` key: companion lines (limits, messages, stacks) since the last report."""
 
 
 def stop_session(session: pytest.Session, reason: str) -> None:
@@ -30,19 +33,14 @@ def stop_session(session: pytest.Session, reason: str) -> None:
         dsession.shouldstop = reason  # xdist's own -x uses this flag; it ignores shouldfail
 
 
-class RowCollector(writer.AsyncBufferedWriter):
-    """Stands in for the session file's shared writer in a worker: rows wait in memory.
+class _Collected:
+    """Stands in for a writer in a worker: what is queued waits in memory for the reports.
 
-    ``put`` is a ``deque.append`` and ``take`` pops one by one, both atomic under the GIL, so
-    a row written by a thread while the report is built is sent now or with the next one.
+    Appending to a deque and ``take`` popping one by one are atomic under the GIL, so a row
+    written by a thread while the report is built is sent now or with the next one.
     """
 
-    def __init__(self, path: str) -> None:
-        super().__init__(path)
-        self._rows: deque[RawRow] = deque()
-
-    def put(self, raw: RawRow) -> None:
-        self._rows.append(raw)
+    _items: deque[Any]
 
     def flush(self) -> None:
         """Nothing to write: the rows leave with the next report."""
@@ -50,28 +48,54 @@ class RowCollector(writer.AsyncBufferedWriter):
     def close(self) -> None:
         """Nothing to close: the controller writes the file."""
 
-    def take(self) -> list[RawRow]:
-        """Remove and return the rows collected so far."""
-        rows = self._rows
-        taken: list[RawRow] = []
-        while rows:
-            taken.append(rows.popleft())
+    def take(self) -> list[Any]:
+        """Remove and return what was collected so far."""
+        items = self._items
+        taken: list[Any] = []
+        while items:
+            taken.append(items.popleft())
         return taken
 
 
+class RowCollector(_Collected, writer.AsyncBufferedWriter):
+    """Stands in for the session file's shared writer: its rows."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._items = deque()
+
+    def put(self, raw: RawRow) -> None:
+        self._items.append(raw)
+
+
+class LineCollector(_Collected, CompanionWriter):
+    """Stands in for the session file's companion writer: its lines."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self._items = deque()
+
+    def add(self, line: str) -> None:
+        self._items.append(line)
+
+
 class WorkerRelay:
-    """In a worker: collects rows of decorated code for the reports and for ``workeroutput``."""
+    """In a worker: collects rows (and companion lines) of decorated code for the reports and
+    for ``workeroutput``."""
 
     def __init__(self, config: pytest.Config, path: str) -> None:
         self.config = config
         self.path = path
         self.collector = RowCollector(path)
+        self.notes = LineCollector(companion_path(path))
         redirect(path, self.collector)
+        stand_in(self.collector, self.notes)
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self) -> None:
         workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
         workeroutput[ROWS_KEY] = self.collector.take()
+        workeroutput[NOTES_KEY] = self.notes.take()
 
     def pytest_unconfigure(self) -> None:
         redirect(self.path, None)

@@ -1,4 +1,9 @@
-"""The CI gate over a task-timing file: tasks that timed out, ran past a limit, or got slower."""
+"""The CI gate over a task-timing file: tasks that timed out, ran past a limit, or got slower.
+
+The limit is ``--max`` for every task and, where the companion file gives one, the task's
+own: a task that ran past its own timeout without being stopped (``enforce=False``, or the
+limit passed outside its code) fails the gate too.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion import Notes, read_notes
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.history.recent import median as middle
 from pytest_tasktiming.records import (
     DURATION,
+    MODE,
     RESULT,
     START_TIME,
     STARTED,
@@ -36,6 +43,7 @@ COLUMNS = [
     Column("task", "task"),
     Column("result", "result"),
     Column("duration", "duration", "seconds"),
+    Column("limit", "limit", "seconds"),
     Column("start_time", "start_time"),
     Column("task_id", "task_id"),
     Column("line", "line", "int"),
@@ -44,11 +52,13 @@ COLUMNS = [
 
 @dataclass(frozen=True, slots=True)
 class Overrun:
-    """A task over the limit; ``duration`` is the time so far for an interrupted one."""
+    """A task over the limit; ``duration`` is the time so far for an interrupted one, and
+    ``limit`` the one it ran past (None: a timeout whose limit is not on file)."""
 
     task: str
     result: str
     duration: float
+    limit: float | None
     start_time: str
     task_id: str
     line: int
@@ -65,14 +75,16 @@ def find_overruns(
     now_ns: int | None = None,
     on_progress: Callable[[int], None] | None = None,
 ) -> list[Overrun]:
-    """Tasks whose final row says ``timeout`` or whose duration exceeds ``limit`` seconds.
+    """Tasks whose final row says ``timeout``, or whose duration exceeds ``limit`` seconds or
+    their own limit (from the companion file).
 
     Rows fold by task id as everywhere (the last final row wins), and a task that started but
-    has no final row counts as ``interrupted`` once it started more than ``limit`` ago. With
-    ``limit`` None only timeouts count. In the file's order.
+    has no final row counts as ``interrupted`` once it started more than its limit ago. With
+    ``limit`` None only timeouts and own limits count. In the file's order.
 
     :raises FormatError: for the first bad line.
     """
+    notes = read_notes(path)
     found: dict[str, Overrun] = {}
     unfinished: dict[str, tuple[int, list[str], float]] = {}
     for lineno, fields in RowReader(path, on_progress=on_progress).iter_fields():
@@ -87,14 +99,18 @@ def find_overruns(
         unfinished.pop(task_id, None)
         found.pop(task_id, None)
         duration = _duration(path, lineno, fields)
-        if fields[RESULT] == TIMEOUT or (limit is not None and duration > limit):
-            found[task_id] = _overrun(fields, fields[RESULT], duration, lineno)
-    if limit is not None and unfinished:
+        passed = _passed_limit(notes, fields, limit, duration)
+        if fields[RESULT] == TIMEOUT or passed is not None:
+            if passed is None:
+                passed = notes.of(task_id, fields[TASK], fields[MODE]).own_limit
+            found[task_id] = _overrun(fields, fields[RESULT], duration, passed, lineno)
+    if unfinished and (limit is not None or notes):
         now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
         for lineno, fields, start in unfinished.values():
             elapsed = now - start
-            if elapsed > limit:
-                found[fields[TASK_ID]] = _overrun(fields, INTERRUPTED, elapsed, lineno)
+            passed = _passed_limit(notes, fields, limit, elapsed)
+            if passed is not None:
+                found[fields[TASK_ID]] = _overrun(fields, INTERRUPTED, elapsed, passed, lineno)
     return sorted(found.values(), key=lambda overrun: overrun.line)
 
 
@@ -106,11 +122,23 @@ def _duration(path: str, lineno: int, fields: list[str]) -> float:
         raise FormatError(path, lineno, str(error)) from None
 
 
-def _overrun(fields: list[str], result: str, duration: float, lineno: int) -> Overrun:
+def _passed_limit(
+    notes: Notes, fields: list[str], limit: float | None, seconds: float
+) -> float | None:
+    """The smallest limit ``seconds`` went past: the task's own, or ``limit``; else None."""
+    own = notes.of(fields[TASK_ID], fields[TASK], fields[MODE]).own_limit if notes else None
+    passed = [value for value in (own, limit) if value is not None and seconds > value]
+    return min(passed, default=None)
+
+
+def _overrun(
+    fields: list[str], result: str, duration: float, limit: float | None, lineno: int
+) -> Overrun:
     return Overrun(
         task=fields[TASK],
         result=result,
         duration=duration,
+        limit=limit,
         start_time=fields[START_TIME],
         task_id=fields[TASK_ID],
         line=lineno,
@@ -121,7 +149,7 @@ SLOWER_COLUMNS = [
     *COLUMNS[:3],
     Column("median", "median", "seconds"),
     Column("runs", "runs", "int"),
-    *COLUMNS[3:],
+    *COLUMNS[4:],
 ]
 """With ``--slower``: the median of the earlier runs beside the latest, and how many there were."""
 

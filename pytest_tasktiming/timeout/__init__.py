@@ -1,9 +1,9 @@
 """Deadlines: ``watch()``, the ``Deadline`` it returns, and ``TimeoutEnforcer``.
 
-Every deadline is handed to the process's one watchdog thread (``watchdog.py``), which moves
-it through the stages of ``deadline.py`` and stops a task by the means in ``interrupt.py``;
-``registry.py`` registers deadlines and ``enforcer.py`` is the start/check/stop API. What
-users can rely on is in docs/timeouts.md.
+Every deadline is registered with the process's one watchdog thread (``watchdog.py``), which
+moves it through the stages of ``deadline.py``, stops a task by the means in ``interrupt.py``
+and, when it will not stop, takes ``last_resort.py``; ``enforcer.py`` is the start/check/stop
+API. What users can rely on is in docs/timeouts.md.
 
 Names are imported on first use (PEP 562), so the plugin, which registers deadlines, does
 not load the enforcer.
@@ -19,19 +19,20 @@ if TYPE_CHECKING:
     from pytest_tasktiming.timeout.deadline import Deadline, DeadlineOptions
     from pytest_tasktiming.timeout.enforcer import TimeoutEnforcer
     from pytest_tasktiming.timeout.interrupt import restore_signal_handler
-    from pytest_tasktiming.timeout.watchdog import (
+    from pytest_tasktiming.timeout.last_resort import (
         DEFAULT_GRACE,
         EXIT_ON_STUCK_CODE,
-        register,
-        watch,
+        exits_on_stuck,
     )
+    from pytest_tasktiming.timeout.watchdog import register, watch
 
 _HOMES = {
-    "DEFAULT_GRACE": "pytest_tasktiming.timeout.watchdog",
+    "DEFAULT_GRACE": "pytest_tasktiming.timeout.last_resort",
     "Deadline": "pytest_tasktiming.timeout.deadline",
     "DeadlineOptions": "pytest_tasktiming.timeout.deadline",
-    "EXIT_ON_STUCK_CODE": "pytest_tasktiming.timeout.watchdog",
+    "EXIT_ON_STUCK_CODE": "pytest_tasktiming.timeout.last_resort",
     "TimeoutEnforcer": "pytest_tasktiming.timeout.enforcer",
+    "exits_on_stuck": "pytest_tasktiming.timeout.last_resort",
     "parse_seconds": "pytest_tasktiming._durations",
     "register": "pytest_tasktiming.timeout.watchdog",
     "restore_signal_handler": "pytest_tasktiming.timeout.interrupt",
@@ -44,6 +45,7 @@ __all__ = [
     "Deadline",
     "DeadlineOptions",
     "TimeoutEnforcer",
+    "exits_on_stuck",
     "parse_seconds",
     "register",
     "restore_signal_handler",

@@ -7,10 +7,12 @@ exception, and both read the names defined here.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pytest_tasktiming._timing import clock
@@ -20,9 +22,10 @@ if TYPE_CHECKING:
     import asyncio
 
 # The stages, in order, in the low bits of Deadline._state; then the flags above them.
-WARN, LIMIT, STUCK, DONE = range(4)
-STAGES = 3
-WARNED, EXPIRED, TIMED_OUT, STUCK_FLAG, FIRING = 4, 8, 16, 32, 64
+# RESEND: a signal was sent or held back by the gate and has not reached the task yet.
+WARN, LIMIT, RESEND, STUCK, DONE = range(5)
+STAGES = 7
+WARNED, EXPIRED, TIMED_OUT, STUCK_FLAG, FIRING = 8, 16, 32, 64, 128
 
 # How the task was told to stop (Deadline.interrupted_by).
 SIGNALLED = "signal"
@@ -33,6 +36,20 @@ fire_lock = threading.Lock()
 """Held while an interrupt is being delivered; ``Deadline.cancel`` waits on it (see there)."""
 
 Callback = Callable[["Deadline"], None]
+log = logging.getLogger("pytest_tasktiming")
+
+
+def call(callback: Callback | None, deadline: Deadline) -> None:
+    """Run a user's callback in the watchdog; its failure is logged and the watchdog goes on."""
+    if callback is not None:
+        try:
+            callback(deadline)
+        except Exception:
+            log.exception("tasktiming: callback %r failed for %r", callback, deadline)
+
+
+Gate = Callable[[FrameType], bool]
+"""Says whether the task may be interrupted in the frame it is running (its innermost)."""
 
 
 class DeadlineOptions(NamedTuple):
@@ -45,6 +62,11 @@ class DeadlineOptions(NamedTuple):
     on_stuck: Callback | None = None
     grace: float | None = None
     exit_on_stuck: bool | None = None
+    gate: Gate | None = None
+    """None: anywhere. Else the timeout is raised only where it says yes, and retried shortly
+    (the pytest plugin keeps it out of pytest's own machinery)."""
+    reason: str | None = None
+    """Names the limit in the error when it is not the task's own (``TaskTimeoutError.reason``)."""
 
 
 class Deadline:
@@ -55,7 +77,8 @@ class Deadline:
     and what the watchdog did: ``warned`` (threshold passed), ``expired`` (limit passed,
     enforced or not), ``timed_out`` (limit passed and the task was told to stop),
     ``interrupted_by`` (``"signal"``, ``"async exception"``, ``"asyncio cancel"`` or None),
-    ``stuck`` (the last resort ran). ``cancelled`` is set by ``cancel()``.
+    ``delivered`` (the timeout reached the task's code), ``stuck`` (the last resort ran).
+    ``cancelled`` is set by ``cancel()``.
     """
 
     __slots__ = (
@@ -63,6 +86,7 @@ class Deadline:
         "_delivered",
         "_how",
         "_options",
+        "_sent_at",
         "_state",
         "cancelled",
         "started",
@@ -73,8 +97,8 @@ class Deadline:
     )
     # Made by watch(), which sets the slots itself: on the hot path a constructor call with
     # keywords and a store per setting cost more than the rest of the registration. The
-    # settings the watchdog alone reads share one tuple; the three slots of the rare paths
-    # (_how, _delivered, _cancelling) stay unset until used.
+    # settings the watchdog alone reads share one tuple; the slots of the rare paths
+    # (_how, _delivered, _cancelling, _sent_at) stay unset until used.
     task: str
     timeout: float | None
     started: float
@@ -86,6 +110,7 @@ class Deadline:
     _how: str
     _delivered: bool
     _cancelling: int
+    _sent_at: float  # clock.mono() when the task was first told to stop
 
     @property
     def warning_threshold(self) -> float:
@@ -116,6 +141,11 @@ class Deadline:
         return bool(self._state & TIMED_OUT)
 
     @property
+    def delivered(self) -> bool:
+        """The timeout reached the task: raised in its code, or its asyncio task cancelled."""
+        return getattr(self, "_delivered", False)
+
+    @property
     def stuck(self) -> bool:
         """The task ignored its timeout for the grace period: the last resort ran."""
         return bool(self._state & STUCK_FLAG)
@@ -139,6 +169,16 @@ class Deadline:
     @property
     def exit_on_stuck(self) -> bool | None:
         return self._options.exit_on_stuck
+
+    def allows(self, frame: FrameType | None) -> bool:
+        """True when the timeout may be raised in ``frame``; a failing gate allows it."""
+        gate = self._options.gate
+        if gate is None or frame is None:
+            return True
+        try:
+            return gate(frame)
+        except Exception:  # a broken gate must not keep a task running forever
+            return True
 
     @property
     def _stage(self) -> int:
@@ -193,7 +233,7 @@ class Deadline:
 
     def timeout_error(self) -> TaskTimeoutError:
         """A plain ``TaskTimeoutError`` with this deadline's task, timeout and elapsed time."""
-        return TaskTimeoutError(self.task, self.timeout or 0.0, self.elapsed)
+        return TaskTimeoutError(self.task, self.timeout or 0.0, self.elapsed, self._options.reason)
 
     def translate(self, error: BaseException) -> TaskTimeoutError | None:
         """The ``TaskTimeoutError`` to raise in place of ``error`` if this deadline caused it.
@@ -207,7 +247,7 @@ class Deadline:
         if isinstance(error, InjectedTimeout):
             if error.deadline is not self:
                 return None
-            plain = TaskTimeoutError(error.task, error.timeout, error.elapsed)
+            plain = TaskTimeoutError(error.task, error.timeout, error.elapsed, error.reason)
         elif self.interrupted_by == CANCELLED and isinstance(
             error, sys.modules["asyncio"].CancelledError
         ):
@@ -252,10 +292,12 @@ class InjectedTimeout(TaskTimeoutError):
     def __init__(self) -> None:
         deadline = self.deadline
         deadline._delivered = True
-        super().__init__(deadline.task, deadline.timeout or 0.0, deadline.elapsed)
+        super().__init__(
+            deadline.task, deadline.timeout or 0.0, deadline.elapsed, deadline._options.reason
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (TaskTimeoutError, (self.task, self.timeout, self.elapsed))
+        return (TaskTimeoutError, (self.task, self.timeout, self.elapsed, self.reason))
 
 
 def injected(deadline: Deadline) -> type[InjectedTimeout]:

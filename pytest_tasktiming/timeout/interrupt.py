@@ -85,16 +85,22 @@ def restore_signal_handler() -> None:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
-    """Raise the timeout of the outermost live deadline that signalled; forward the rest."""
+    """Raise the timeout of the outermost live deadline that signalled; forward the rest.
+
+    A deadline whose gate refuses ``frame``, or that is not the outermost, is dropped: the
+    watchdog sends its signal again until it is delivered or cancelled.
+    """
     __tracebackhide__ = True
     signalled = []
     while _pending:  # list.pop is atomic under the GIL; a lock here could deadlock
         signalled.append(_pending.pop())
-    live = [deadline for deadline in signalled if not deadline.cancelled]
+    live = [
+        deadline
+        for deadline in signalled
+        if not deadline.cancelled and not deadline.delivered and deadline.allows(frame)
+    ]
     if live:
-        outermost = min(live, key=lambda deadline: deadline.started)
-        _pending.extend(deadline for deadline in live if deadline is not outermost)
-        raise injected(outermost)()
+        raise injected(min(live, key=lambda deadline: deadline.started))()
     if not signalled and callable(_previous):
         _previous(signum, frame)
 
@@ -142,6 +148,7 @@ def _cancel_in_loop(deadline: Deadline) -> None:
     # In the loop's thread, so no race with cancel(): a task that finished stays untouched.
     task = _task(deadline)
     if not deadline.cancelled and not task.done():
+        deadline._delivered = True
         task.cancel(f"task {deadline.task!r} reached its {deadline.timeout:g}s timeout")
 
 

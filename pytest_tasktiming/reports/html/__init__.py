@@ -17,12 +17,13 @@ from importlib import resources
 from pathlib import Path
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion import read_notes
 from pytest_tasktiming.records import TaskRow, fold, read_rows
 from pytest_tasktiming.reports.html.payload import PageData, encode_rows, latest_ms, script_json
 
 DEFAULT_TIMEOUT = 3600.0
-"""Seconds assumed as a task's timeout when the file does not show it (the file has no column
-for it; a task that timed out shows its limit through its duration)."""
+"""Seconds assumed as a task's timeout when neither the companion file nor the task shows it
+(a task that timed out shows its limit through its duration)."""
 DEFAULT_THRESHOLD = 0.8
 
 __all__ = [
@@ -103,11 +104,13 @@ def render_report(
     validate`` would list them, so one bad line never hides a whole run.
     """
     skipped = 0
+    notes = None
     if isinstance(rows_or_path, str | os.PathLike):
         source = os.fspath(rows_or_path)
         reader = read_rows(source, strict=False, on_progress=on_progress)
         rows = list(reader)
         skipped = len(reader.errors) + (reader.torn_line is not None)
+        notes = read_notes(source)
     else:
         source = "rows"
         rows = list(rows_or_path)
@@ -115,7 +118,7 @@ def render_report(
     return render_page(
         kind="report",
         source=source,
-        payload=encode_rows(tasks),
+        payload=encode_rows(tasks, notes),
         now_ms=latest_ms(tasks),
         skipped=skipped,
         timeout=timeout,

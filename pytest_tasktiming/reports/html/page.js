@@ -21,11 +21,17 @@
   };
 
   const tasks = new Map(); // task_id -> task, folded as records.fold does
+  // From the companion file: a task's own limit, threshold and failure message, and its
+  // name's (decorated code writes its limit once per name); null where it says nothing.
+  const notes = new Map(); // task_id -> {limit, threshold, message}
+  const named = new Map(); // mode + "\t" + task -> {limit, threshold}
+  const processes = new Map(); // mode + "\t" + task id prefix -> {limit, threshold}
   const state = {
     view: null, // [start, end] of the zoomed timeline, or null for everything
     sortKey: "start", sortDir: 1, filter: "", resultFilter: "",
     groups: [], all: [], rows: [], knownTimeouts: new Map(), skipped: config.skipped || 0,
     clockSkew: 0, offset: 0, generation: null, dirty: true, error: null, missing: false,
+    notesOffset: 0, notesGeneration: null,
   };
 
   // --- data ------------------------------------------------------------------------------
@@ -45,7 +51,34 @@
       task.kind = kindOf(task);
       tasks.set(id, task);
     }
-    if (payload.rows.length) state.dirty = true;
+    for (const [id, limit, threshold, message] of payload.notes || []) {
+      note(notes, id, { limit, threshold, message: message === null ? null : strings[message] });
+    }
+    for (const [task, mode, limit, threshold] of payload.named || []) {
+      note(named, strings[mode] + "\t" + strings[task], { limit, threshold });
+    }
+    for (const [prefix, mode, limit, threshold] of payload.processes || []) {
+      note(processes, strings[mode] + "\t" + prefix, { limit, threshold });
+    }
+    const noted = ["notes", "named", "processes"].some((key) => (payload[key] || []).length);
+    if (payload.rows.length || noted) state.dirty = true;
+  }
+
+  // Lines of the companion file merge in order: what a later one says wins.
+  function note(map, key, values) {
+    const known = map.get(key) || {};
+    for (const [name, value] of Object.entries(values)) if (value !== null) known[name] = value;
+    map.set(key, known);
+  }
+
+  // A task's own note, else its name's, else its process's (task ids are "<prefix>-<n>").
+  function noteOf(task, name) {
+    const places = [
+      notes.get(task.id), named.get(task.mode + "\t" + task.name),
+      processes.get(task.mode + "\t" + task.id.slice(0, task.id.lastIndexOf("-") + 1)),
+    ];
+    for (const place of places) if (place && place[name] !== undefined) return place[name];
+    return null;
   }
 
   function now() {
@@ -55,7 +88,16 @@
 
   function endOf(task) { return task.end === null ? Math.max(now(), task.start) : task.end; }
   function seconds(task) { return task.dur !== null ? task.dur : (endOf(task) - task.start) / 1000; }
-  function limitOf(task) { return state.knownTimeouts.get(task.name) || config.timeout; }
+  // Its own limit when the companion file says (0: none), else the one it was seen to hit.
+  function limitOf(task) {
+    const own = noteOf(task, "limit");
+    return own !== null ? own : state.knownTimeouts.get(task.name) || config.timeout;
+  }
+  function thresholdOf(task) {
+    const own = noteOf(task, "threshold");
+    return own !== null ? own : config.threshold;
+  }
+  function messageOf(task) { return noteOf(task, "message") || ""; }
 
   function kindOf(task) {
     if (task.result === "started") return "running";
@@ -68,7 +110,7 @@
 
   function isWarning(task) {
     const limit = limitOf(task);
-    return task.result !== "timeout" && limit > 0 && seconds(task) >= config.threshold * limit;
+    return task.result !== "timeout" && limit > 0 && seconds(task) >= thresholdOf(task) * limit;
   }
 
   function analyse() {
@@ -255,6 +297,13 @@
     table.hidden = items.length === 0;
   }
 
+  function messageCell(task) {
+    const text = messageOf(task);
+    const td = el("td", text, "message");
+    td.title = text;
+    return td;
+  }
+
   function nameCell(task) {
     const td = el("td", task.name, "name");
     td.title = task.name;
@@ -276,8 +325,8 @@
       el("td", Math.round((100 * seconds(t)) / limitOf(t)) + "% of " + fmtSeconds(limitOf(t)), "num"),
     ]);
     document.getElementById("warning-hint").textContent =
-      `Tasks that ran ${Math.round(config.threshold * 100)}% of their timeout or more: the ` +
-      `timeout a task was seen to hit, else ${fmtSeconds(config.timeout)}.`;
+      `Tasks past their warning threshold (their own, else ${Math.round(config.threshold * 100)}%) ` +
+      `of their timeout: their own, else the one a task was seen to hit, else ${fmtSeconds(config.timeout)}.`;
     fillList("streaks-table", findStreaks(), (s) => [
       nameCell(s), el("td", s.count, "num"), el("td", fmtTime(s.from), "num"),
       el("td", s.endedBy, s.endedBy === "still failing" ? "result r-failed" : "result r-ok"),
@@ -373,7 +422,7 @@
       const ratio = limit > 0 ? elapsed / limit : 0;
       const meter = el("div", null, "meter");
       if (ratio >= 1) meter.classList.add("over");
-      else if (ratio >= config.threshold) meter.classList.add("warning");
+      else if (ratio >= thresholdOf(t)) meter.classList.add("warning");
       const fill = el("div", null, "fill");
       fill.style.width = Math.min(100, ratio * 100).toFixed(1) + "%";
       const text = limit > 0 ? `${fmtSeconds(elapsed)} / ${fmtSeconds(limit)}` : fmtSeconds(elapsed);
@@ -678,7 +727,7 @@
 
   const SORT_VALUE = {
     start: (t) => t.start, name: (t) => t.name, mode: (t) => t.mode, result: (t) => t.result,
-    dur: (t) => seconds(t), lane: (t) => t.lane, id: (t) => t.id,
+    dur: (t) => seconds(t), lane: (t) => t.lane, id: (t) => t.id, message: messageOf,
   };
 
   function computeRows() {
@@ -687,7 +736,7 @@
     const rows = state.all.filter((t) =>
       (!wanted || t.result === wanted) &&
       (!needle || lower(t.name).includes(needle) || lower(t.mode).includes(needle) ||
-        t.result.includes(needle) || t.id.includes(needle)));
+        t.result.includes(needle) || t.id.includes(needle) || lower(messageOf(t)).includes(needle)));
     if (state.sortKey === "start" && state.sortDir === 1) { state.rows = rows; return; } // as analysed
     const value = SORT_VALUE[state.sortKey];
     const dir = state.sortDir;
@@ -718,7 +767,7 @@
       const tr = document.createElement("tr");
       tr.append(el("td", fmtTime(t.start), "num"), nameCell(t), el("td", t.mode), resultCell(t),
         el("td", t.result === "started" ? "" : fmtSeconds(seconds(t)), "num"),
-        el("td", t.lane + 1, "num"), el("td", t.id));
+        el("td", t.lane + 1, "num"), el("td", t.id), messageCell(t));
       nodes.push(tr);
     }
     nodes.push(spacer((total - last) * TABLE_ROW_PX));
@@ -728,7 +777,7 @@
   function spacer(height) {
     const tr = el("tr", null, "spacer");
     const td = document.createElement("td");
-    td.colSpan = 7;
+    td.colSpan = 8;
     td.style.height = height + "px";
     tr.append(td);
     return tr;
@@ -814,14 +863,19 @@
   async function poll() {
     let more = false;
     try {
-      const query = new URLSearchParams({ offset: String(state.offset) });
+      const query = new URLSearchParams({
+        offset: String(state.offset), notes: String(state.notesOffset),
+      });
       if (state.generation !== null) query.set("gen", state.generation);
+      if (state.notesGeneration !== null) query.set("ngen", state.notesGeneration);
       const response = await fetch("api/rows?" + query, { cache: "no-store" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const payload = await response.json();
       if (payload.reset) { tasks.clear(); state.skipped = 0; state.dirty = true; }
       state.generation = payload.gen;
       state.offset = payload.offset;
+      state.notesGeneration = payload.notes_gen;
+      state.notesOffset = payload.notes_offset;
       state.missing = payload.missing;
       state.skipped += payload.skipped;
       state.clockSkew = payload.now - Date.now();

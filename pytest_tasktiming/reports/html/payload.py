@@ -11,9 +11,10 @@ page draws a task from its start for its duration. The page folds rows by task i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from pytest_tasktiming.companion import Notes
 from pytest_tasktiming.records import TaskRow
 
 PageData = dict[str, Any]
@@ -25,8 +26,14 @@ _SCRIPT_SAFE = str.maketrans(
 )
 
 
-def encode_rows(rows: Iterable[TaskRow]) -> PageData:
-    """The rows as ``{"strings": [...], "rows": [[...], ...]}`` with a shared string table."""
+def encode_rows(rows: Iterable[TaskRow], notes: Notes | None = None) -> PageData:
+    """The rows as ``{"strings": [...], "rows": [[...], ...]}`` with a shared string table.
+
+    With ``notes`` (the companion file's), also ``notes``: ``[task_id, limit, threshold,
+    message]`` per task, ``named``: ``[task, mode, limit, threshold]`` per task name and
+    ``processes``: ``[task id prefix, mode, limit, threshold]`` per process, None where the
+    file says nothing; the page lays a task's own over its name's over its process's.
+    """
     index: dict[str, int] = {}
     strings: list[str] = []
 
@@ -50,7 +57,30 @@ def encode_rows(rows: Iterable[TaskRow]) -> PageData:
         ]
         for row in rows
     ]
-    return {"t0": t0, "strings": strings, "rows": encoded}
+    payload: PageData = {"t0": t0, "strings": strings, "rows": encoded}
+    if notes:
+        payload["notes"] = [
+            [task_id, values.get("limit"), values.get("threshold"), _ref(values, ref)]
+            for task_id, values in notes.by_id.items()
+            if values.keys() & _SHOWN
+        ]
+        payload["named"] = [
+            [ref(task), ref(mode), values.get("limit"), values.get("threshold")]
+            for (task, mode), values in notes.by_name.items()
+        ]
+        payload["processes"] = [
+            [prefix, ref(mode), values.get("limit"), values.get("threshold")]
+            for (prefix, mode), values in notes.by_process.items()
+        ]
+    return payload
+
+
+_SHOWN = frozenset({"limit", "threshold", "message"})
+
+
+def _ref(values: dict[str, Any], ref: Callable[[str], int]) -> int | None:
+    message = values.get("message")
+    return None if message is None else ref(message)
 
 
 def _duration(row: TaskRow) -> float | None:
