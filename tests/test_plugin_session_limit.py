@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from plugin_helpers import final_by_task, rows_of
 
+from pytest_tasktiming.companion import read_notes
+from pytest_tasktiming.reports.check import find_overruns
+
 LONG_TESTS = """
 import time
 import pytest
@@ -69,3 +72,19 @@ def test_under_xdist_each_worker_stops_its_test_at_the_same_end(
     message = SESSION_ERROR.format(limit=8)
     result.stdout.fnmatch_lines([f"not started: {10 - len(finals)} tests, {message}"])
     assert result.stdout.str().count(message) >= len(finals) + 1
+
+
+def test_on_file_a_test_keeps_its_own_limit_not_what_the_session_had_left(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_long=LONG_TESTS)
+    pytester.runpytest_subprocess(
+        "--task-timing", "--task-timing-session-timeout=3", "-p", "no:xdist"
+    ).assert_outcomes(failed=1)
+    tsv = pytester.path / "task_timing.tsv"
+    (row,) = final_by_task(tsv).values()
+    notes = read_notes(tsv).of(row.task_id, row.task, row.mode)
+    assert notes.own_limit == 3600.0  # the session had 3 s left, less by the time it began
+    assert notes.message is not None and "--task-timing-session-timeout" in notes.message
+    overruns = find_overruns(str(tsv), limit=None)
+    assert [(o.result, o.limit) for o in overruns] == [("timeout", None)]

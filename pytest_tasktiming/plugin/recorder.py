@@ -122,7 +122,7 @@ class Recorder:
 
         The companion file gets the session's limit once, for every test of this process
         (a ``process_line``), and a test's own only when it has one (``fields``, from
-        ``companion.limit_fields``: a marker's, or the session's end), or a mode of its own.
+        ``companion.limit_fields``: a marker's), or a mode of its own.
         """
         task_id = new_task_id()
         self._pending[nodeid] = _Started(task_id, wall, mono, mode, task, written=write)
@@ -201,7 +201,7 @@ class Recorder:
     def _note_end(self, task_id: str, extras: dict[str, Any], worker: str) -> None:
         """The companion's line of what the test's end told (see ``Runner._payload``)."""
         fields = extras.get("fields")
-        if fields is not None:  # known only in the worker: a marker's limit, the session's end
+        if fields is not None:  # known only in the worker: a marker's limit
             self.notes.add(limit_line(task_id, fields))
         line = end_line(
             task_id,

@@ -134,11 +134,13 @@ class Runner:
         running = self.current = RunningTest(item, settings, their_timer, session_left=left)
         if session is not None and running.session_bound:
             options = self._deadline_options(settings, session.reason)
-        if settings is self.settings and not running.session_bound:
+        # On file, a test's limit is its own timeout: a test that began near the session's end
+        # and passed did not run past its own limit, whatever the session had left.
+        if settings is self.settings:
             running.fields = self._fields
         else:
             running.fields = _limit_fields(
-                running.limit, settings.warning_threshold, settings.enforce
+                settings.timeout, settings.warning_threshold, settings.enforce
             )
         running.deadline = register(running.task, running.limit, None, options)
         if self.recorder is not None:
@@ -227,8 +229,8 @@ class Runner:
         extras: dict[str, Any] = {}
         if settings is not self.settings:
             extras["mode"], extras["task"] = settings.mode, running.task
-        if running.limit != self.settings.timeout:
-            extras["timeout"] = running.limit
+            if settings.timeout != self.settings.timeout:
+                extras["timeout"] = settings.timeout
         if deadline is not None and deadline.warned and not running.session_bound:
             extras["warned"] = running.limit
             if self.relay is not None:  # the controller's terminal shows them
@@ -344,7 +346,7 @@ def _their_rule(config: pytest.Config) -> Callable[[pytest.Item, bool], bool]:
 
 
 _limit_fields = functools.lru_cache(maxsize=64)(limit_fields)
-"""A marker's limit, or the session's end, as the companion writes it: made once each."""
+"""A marker's limit as the companion writes it: made once each."""
 
 
 def _fail(report: pytest.TestReport, message: str) -> None:

@@ -53,7 +53,8 @@ COLUMNS = [
 @dataclass(frozen=True, slots=True)
 class Overrun:
     """A task over the limit; ``duration`` is the time so far for an interrupted one, and
-    ``limit`` the one it ran past (None: a timeout whose limit is not on file)."""
+    ``limit`` the one it ran past (None: a timeout before any limit on file, as one stopped
+    by the session's limit, or whose limit is not on file)."""
 
     task: str
     result: str
@@ -101,8 +102,9 @@ def find_overruns(
         duration = _duration(path, lineno, fields)
         passed = _passed_limit(notes, fields, limit, duration)
         if fields[RESULT] == TIMEOUT or passed is not None:
-            if passed is None:
-                passed = notes.of(task_id, fields[TASK], fields[MODE]).own_limit
+            if passed is None:  # stopped at its own limit, or before any (the session's)
+                own = notes.of(task_id, fields[TASK], fields[MODE]).own_limit if notes else None
+                passed = own if own is not None and duration >= own else None
             found[task_id] = _overrun(fields, fields[RESULT], duration, passed, lineno)
     if unfinished and (limit is not None or notes):
         now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
