@@ -83,8 +83,3 @@ def _three_digits(micros: int, size: int) -> tuple[int, int]:
 def _text(scaled: int, decimals: int, unit: str) -> str:
     whole, part = divmod(scaled, 10**decimals)
     return f"{whole}.{part:0{decimals}d} {unit}" if decimals else f"{whole} {unit}"
-
-
-def format_seconds(seconds: float) -> str:
-    """Seconds for a message: milliseconds shown under one second (``0.163s``, ``48.0s``)."""
-    return f"{seconds:.3f}s" if seconds < 1 else f"{seconds:.1f}s"

@@ -94,4 +94,4 @@ def test_built_in_warning_line_goes_to_the_terminal_without_a_hook(
     pytester.makepyfile(test_slow=SLOW_TEST)
     pytester.runpytest("--task-timing", THRESHOLD).assert_outcomes(passed=1, warnings=1)
     err = capfd.readouterr().err
-    assert re.search(r"tasktiming: test_slow.py::test_slow has run [\d.]+s, \d+% of its 2s", err)
+    assert re.search(r"tasktiming: test_slow.py::test_slow has run [\d.]+ m?s, \d+% of its 2s", err)

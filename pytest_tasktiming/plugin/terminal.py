@@ -14,7 +14,7 @@ import os
 
 import pytest
 
-from pytest_tasktiming._durations import format_seconds
+from pytest_tasktiming._durations import human_duration
 
 
 def own_line(config: pytest.Config, text: str, **markup: bool) -> bool:
@@ -34,11 +34,11 @@ def warning_text(nodeid: str, elapsed: float, timeout: float, past: bool) -> str
     the threshold's, or (``past``) the limit's when it is not enforced."""
     if past:
         return (
-            f"{nodeid} ran past its {timeout:g}s timeout ({format_seconds(elapsed)} so far); "
+            f"{nodeid} ran past its {timeout:g}s timeout ({human_duration(elapsed)} so far); "
             "not enforced"
         )
     return (
-        f"{nodeid} has run {format_seconds(elapsed)}, {elapsed / timeout:.0%} of its "
+        f"{nodeid} has run {human_duration(elapsed)}, {elapsed / timeout:.0%} of its "
         f"{timeout:g}s timeout"
     )
 

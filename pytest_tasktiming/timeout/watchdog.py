@@ -22,7 +22,7 @@ import threading
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from pytest_tasktiming._durations import format_seconds
+from pytest_tasktiming._durations import human_duration
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.exceptions import TaskTimeoutWarning
 from pytest_tasktiming.timeout import deadline as states
@@ -202,7 +202,7 @@ def _warn_threshold(deadline: Deadline, elapsed: float) -> None:
     timeout = deadline.timeout or 0.0
     _notify(
         deadline,
-        f"task {deadline.task!r} has run {format_seconds(elapsed)}, "
+        f"task {deadline.task!r} has run {human_duration(elapsed)}, "
         f"{elapsed / timeout:.0%} of its {timeout:g}s timeout",
     )
 
@@ -213,7 +213,7 @@ def _enforcing(deadline: Deadline) -> bool:
         _notify(
             deadline,
             f"task {deadline.task!r} ran past its {deadline.timeout:g}s timeout "
-            f"({format_seconds(deadline.elapsed)} so far); not enforced, it goes on",
+            f"({human_duration(deadline.elapsed)} so far); not enforced, it goes on",
         )
         return False
     if interrupt.debugger_active(deadline.thread_ident):
