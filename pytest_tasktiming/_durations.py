@@ -59,7 +59,12 @@ def human_duration(seconds: float) -> str:
     Rounding is half-up on whole microseconds (the file's resolution), in integers, so the
     page's script (``fmtSeconds`` in page.js) gives the same text for the same number.
     """
-    micros = math.floor(seconds * 1e6 + 0.5) if 0 < seconds < math.inf else 0
+    if not 0 < seconds < math.inf:
+        micros = 0
+    elif seconds < 1e300:
+        micros = math.floor(seconds * 1e6 + 0.5)
+    else:  # whole seconds anyway, and * 1e6 would overflow to infinity
+        micros = int(seconds) * 10**6
     for size, unit, limit in _SHOWN_UNITS:
         decimals, scaled = _three_digits(micros, size)
         if scaled < limit * 10**decimals:

@@ -27,6 +27,7 @@ from pytest_tasktiming._durations import human_duration
         pytest.param(259200.0, "72.0 h", id="days-in-hours"),
         pytest.param(-1.0, "0 µs", id="negative-is-none"),
         pytest.param(float("nan"), "0 µs", id="nan"),
+        pytest.param(1e308, f"{(int(1e308) + 1800) // 3600} h", id="finite-past-microseconds"),
     ],
 )
 def test_a_duration_reads_in_its_best_unit_with_three_digits(seconds: float, text: str) -> None:

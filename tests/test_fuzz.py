@@ -1,5 +1,9 @@
 """The fuzzer: random and mutated files through ``read_rows`` and every command that reads one.
 
+Half the files come with a companion file beside them (``.meta.jsonl``: generated JSON lines
+with hostile limits, thresholds and messages, then mutated), which ``check``, ``html``,
+``merge``, ``compact`` and the dashboard read; it is an input like the other.
+
 Whatever the bytes, ``read_rows`` raises nothing but ``FormatError``, and each command ends
 with exit status 0, 1 or 2, no traceback, at most one ``tasktiming: error:`` line, within a
 minute, and leaves its input as it was, unless it exists to change it: ``start`` and ``stop``
@@ -28,6 +32,8 @@ from hypothesis import strategies as st
 
 from pytest_tasktiming import FormatError, read_rows
 from pytest_tasktiming.cli import main
+from pytest_tasktiming.companion import HEADER as COMPANION_HEADER
+from pytest_tasktiming.companion import companion_path, read_notes
 from pytest_tasktiming.integrations.mcp import TaskBoard
 from pytest_tasktiming.records import HEADER, escape, format_row, parse_line
 from pytest_tasktiming.reports.dashboard import read_since
@@ -122,6 +128,46 @@ def files(draw: st.DrawFn) -> tuple[str, bytes]:
     return ".tsv", data
 
 
+NOTE_IDS = [*TASK_IDS, "aaaa-1", "aaaa-4", "bbbb-3", "bbbb-"]
+HOSTILE_NUMBERS: list[object] = [
+    0, 0.5, 1, 3600, -1, 1e308, 10**400, True, None, "1", [], {}, 1e-9, 0.8, 2,
+]  # fmt: skip
+note_values = st.one_of(
+    st.sampled_from(HOSTILE_NUMBERS),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=40),
+)
+notes = st.fixed_dictionaries(
+    {},
+    optional={
+        "task_id": st.one_of(st.sampled_from(NOTE_IDS), note_values),
+        "task_ids": st.one_of(st.sampled_from(["aaaa-", "bbbb-", ""]), note_values),
+        "task": st.one_of(names, note_values),
+        "mode": st.one_of(st.sampled_from(["pytest", "shell", "code"]), note_values),
+        "limit": note_values,
+        "threshold": note_values,
+        "enforce": note_values,
+        "message": st.one_of(st.text(max_size=400), note_values),
+        "stack": note_values,
+        "worker": note_values,
+    },
+)
+
+
+@st.composite
+def companions(draw: st.DrawFn) -> bytes:
+    """A companion file: a header or not, JSON lines (NaN and Infinity too) or text, mutated."""
+    header = draw(st.sampled_from([COMPANION_HEADER] * 3 + ["", "{}\n", HEADER]))
+    body = [
+        draw(st.one_of(notes.map(json.dumps), st.text(max_size=40), st.just("[1, 2]")))
+        for _ in range(draw(st.integers(0, 8)))
+    ]
+    data = (header + "".join(line + "\n" for line in body)).encode("utf-8", "surrogatepass")
+    if draw(st.booleans()):
+        data = data[: draw(st.integers(0, len(data)))]  # a torn line, or less
+    return data
+
+
 KNOWN_BYTES = (HEADER + "".join(format_row(row) for run in KNOWN for row in rows_of(run))).encode()
 
 
@@ -169,13 +215,18 @@ def check_appended(before: bytes, after: bytes, status: int, argv: list[str]) ->
     parse_line(added[:-1])  # a row every reader takes
 
 
-def check_file(tmp: Path, suffix: str, data: bytes) -> None:
+def check_file(tmp: Path, suffix: str, data: bytes, companion: bytes | None) -> None:
     path = tmp / f"fuzzed{suffix}"
     path.write_bytes(data)
+    notes_path = Path(companion_path(str(path)))
+    if companion is not None:
+        notes_path.write_bytes(companion)
+        read_notes(path)  # whatever the lines, notes or nothing: never an exception
     good = write_history(tmp / "good.tsv", KNOWN[:3])
     todo = tmp / "TODO.md"
     todo.write_text("- [ ] job\n- [x] build\n", encoding="utf-8")
     original = digest(path)
+    original_notes = digest(notes_path) if companion is not None else None
 
     for strict in (True, False):
         with contextlib.suppress(FormatError):  # a bad line, or a damaged .gz
@@ -195,15 +246,18 @@ def check_file(tmp: Path, suffix: str, data: bytes) -> None:
         status, _, err = run(argv)
         check_exit(argv, status, err, findings=argv[0] in ("check", "validate"))
         assert digest(path) == original, f"{argv} changed its input"
+        if companion is not None:
+            assert digest(notes_path) == original_notes, f"{argv} changed the companion file"
         if status == 0 and argv[0] in ("merge", "compact"):
             list(read_rows(argv[-1]))  # what was written reads back, strictly
+            read_notes(argv[-1])
         if status == 0 and argv[0] == "html":
             page = (tmp / "page.html").read_text(encoding="utf-8")
             data_json = re.search(r'id="tt-data">(.*?)</script>', page, re.S)
             assert data_json is not None
             json.loads(data_json.group(1), parse_constant=_not_json)
 
-    json.dumps(read_since(str(path), 0, None), allow_nan=False)
+    json.dumps(read_since(str(path), 0, None, notes_offset=0), allow_nan=False)
     board = TaskBoard(str(path))
     for ask in (board.running, board.report):
         with contextlib.suppress(ValueError, OSError):  # answered as tool errors
@@ -243,11 +297,11 @@ def test_no_file_makes_a_command_crash_hang_or_change_its_input(
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(files())
-    def one_file(file: tuple[str, bytes]) -> None:
+    @given(files(), st.one_of(st.none(), companions()))
+    def one_file(file: tuple[str, bytes], companion: bytes | None) -> None:
         nonlocal ran
         ran += 1
-        check_file(tmp_path_factory.mktemp("fuzz"), *file)
+        check_file(tmp_path_factory.mktemp("fuzz"), *file, companion)
 
     one_file()
     print(f"fuzzed {ran} files")
