@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 
@@ -30,3 +32,15 @@ def run_python(code: str, *args: str, **env: str) -> subprocess.CompletedProcess
     """``python -c CODE ARGS``, the code dedented (written indented inside a test)."""
     argv = [sys.executable, "-c", textwrap.dedent(code), *args]
     return run_captured(argv, cwd=None, timeout=120, **env)
+
+
+@contextlib.contextmanager
+def ctrl_c_reaches_children() -> Iterator[None]:
+    """Children started inside get SIGINT as from a terminal's Ctrl-C, even when this process
+    was started with it ignored (``nohup``, a script's background job): a caught signal is
+    reset to the default by ``exec``, an ignored one stays ignored, and Python keeps it so."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -149,7 +149,9 @@ def test_interrupted_run_leaves_the_running_test_started_and_earlier_rows_writte
             pass
 
         def test_interrupted():
-            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C
+            # Ctrl-C in a terminal, even if this run inherited SIGINT ignored (nohup, a job).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            os.kill(os.getpid(), signal.SIGINT)
             time.sleep(10)
 
         def test_never_reached():

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from processes import ctrl_c_reaches_children
 from test_html import make_row
 
 from pytest_tasktiming.cli import main
@@ -219,20 +220,25 @@ def test_server_refuses_a_foreign_host_name(server: DashboardServer) -> None:
 
 def test_serve_console_script_serves_until_interrupted(tsv_path: Path) -> None:
     tsv_path.write_text(HEADER + line("a", "completed"), encoding="utf-8")
-    process = subprocess.Popen(
-        ["tasktiming", "serve", str(tsv_path), "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
-        url = re.search(r"at (http://127\.0\.0\.1:\d+/) ", banner)
-        assert url is not None, banner
-        with urllib.request.urlopen(url.group(1) + "api/rows?offset=0", timeout=10) as response:
-            assert ids(json.load(response)) == ["a"]
-    finally:
-        process.send_signal(signal.SIGINT)
-        _, errors = process.communicate(timeout=10)
+    with ctrl_c_reaches_children():
+        process = subprocess.Popen(
+            ["tasktiming", "serve", str(tsv_path), "--port", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+    with process:
+        try:
+            assert process.stdout is not None
+            banner = process.stdout.readline()
+            url = re.search(r"at (http://127\.0\.0\.1:\d+/) ", banner)
+            assert url is not None, banner
+            with urllib.request.urlopen(url.group(1) + "api/rows?offset=0", timeout=10) as reply:
+                assert ids(json.load(reply)) == ["a"]
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                _, errors = process.communicate(timeout=60)
+            finally:
+                process.kill()  # never left running for a later test to trip over
     assert process.returncode == 130
     assert "Traceback" not in errors
 
