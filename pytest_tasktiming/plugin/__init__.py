@@ -22,6 +22,7 @@ from pytest_tasktiming.plugin.options import (
     add_options,
     history_wanted,
     is_worker,
+    otel_wanted,
     recording_enabled,
     worker_path,
 )
@@ -53,7 +54,6 @@ def pytest_configure(config: pytest.Config) -> None:
             _use_history(config, HistorySettings.from_config(config, auto_timeout=None))
         return
     # Here: a session that does not record never loads the rest.
-    from pytest_tasktiming.plugin import otel
     from pytest_tasktiming.plugin.recorder import Recorder
     from pytest_tasktiming.plugin.runner import Runner
     from pytest_tasktiming.plugin.settings import HistorySettings, Settings
@@ -61,7 +61,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
     settings = Settings.from_config(config)
     worker = is_worker(config)
-    otel.configure(config, settings, writes_rows=not worker)
+    export, source = otel_wanted(config)
+    if export and not worker:  # spans come from the process that writes the rows
+        from pytest_tasktiming.plugin import otel
+
+        otel.configure(config, settings, source)
     if settings.auto_timeout is not None or history_wanted(config):
         _use_history(config, HistorySettings.from_config(config, settings.auto_timeout))
     if worker:

@@ -172,6 +172,22 @@ def history_wanted(config: pytest.Config) -> bool:
     return order is not None or ini_value(config, "task_timing_order") is not None
 
 
+def otel_wanted(config: pytest.Config) -> tuple[bool, str]:
+    """Whether span export is on, and what said so; ini < ``OTEL_*`` environment < command
+    line. ``OTEL_SDK_DISABLED=true`` and ``OTEL_TRACES_EXPORTER=none`` switch it off, as they
+    do for every OpenTelemetry SDK. Asked here, so that a session without export never
+    imports ``plugin/otel.py``.
+    """
+    if config.getoption("task_timing_otel"):
+        return True, "--task-timing-otel"
+    from pytest_tasktiming._otel_env import export_by_env  # an enabled session's, not an off one's
+
+    on, variable = export_by_env()
+    if on is not None:
+        return on, variable
+    return OptionValues(config).get("task_timing_otel", parse_bool, False), "task_timing_otel"
+
+
 class OptionValues:
     """Reads one setting from the command line, else the ini file, parsed and validated."""
 

@@ -2,9 +2,10 @@
 
 ``configure`` registers ``SpanPlugin`` in the process that writes the rows (under xdist: the
 controller) when ``--task-timing-otel``, the ini key ``task_timing_otel`` or the standard
-``OTEL_*`` variables ask for it. Spans leave through a ``BatchSpanProcessor`` in its own
-thread, and the end of the session waits at most ``FLUSH_BUDGET`` seconds for them: a
-collector that is down or slow costs the run nothing but its spans.
+``OTEL_*`` variables ask for it (``options.otel_wanted``); other sessions never import
+this. Spans leave through a ``BatchSpanProcessor`` in its own thread, and the end of the
+session waits at most ``FLUSH_BUDGET`` seconds for them: a collector that is down or slow
+costs the run nothing but its spans.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from pytest_tasktiming._otel_env import export_by_env
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.plugin.options import OptionValues, parse_bool
 
 if TYPE_CHECKING:
     import pytest
@@ -31,33 +30,16 @@ FLUSH_BUDGET = 2.0
 hookimpl = pluggy.HookimplMarker("pytest")
 
 
-def wanted(config: pytest.Config) -> tuple[bool, str]:
-    """Whether export is on, and what said so; ini < ``OTEL_*`` environment < command line.
-
-    ``OTEL_SDK_DISABLED=true`` and ``OTEL_TRACES_EXPORTER=none`` switch it off, as they do
-    for every OpenTelemetry SDK.
-    """
-    if config.getoption("task_timing_otel"):
-        return True, "--task-timing-otel"
-    on, variable = export_by_env()
-    if on is not None:
-        return on, variable
-    ini = OptionValues(config).get("task_timing_otel", parse_bool, default=False)
-    return ini, "task_timing_otel"
-
-
-def configure(config: pytest.Config, settings: Settings, *, writes_rows: bool) -> None:
-    """Register ``SpanPlugin`` when export is wanted, in the process that writes the rows.
+def configure(config: pytest.Config, settings: Settings, source: str) -> None:
+    """Register ``SpanPlugin``: export is wanted (``source`` said so, see
+    ``options.otel_wanted``), and this process writes the rows.
 
     :raises pytest.UsageError: when the option or ini key asks for export and the SDK is
-        missing. Asked only by ``OTEL_*``
-        variables (set for other programs, perhaps), a missing SDK is a line in the header.
+        missing. Asked only by ``OTEL_*`` variables (set for other programs, perhaps), a
+        missing SDK is a line in the header.
     """
     import pytest
 
-    on, source = wanted(config)
-    if not (on and writes_rows):
-        return
     from pytest_tasktiming.integrations.otel import INSTALL_HINT, default_exporter
 
     try:
