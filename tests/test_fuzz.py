@@ -236,6 +236,9 @@ def check_file(tmp: Path, suffix: str, data: bytes, companion: bytes | None) -> 
         ["report", str(path)],
         ["report", str(path), "--by", "run", "--format", "json"],
         ["check", str(path), "--max", "60"],
+        ["check", str(path), "--slower", "2", "--min-runs", "1", "--format", "json"],
+        ["status", str(path)],
+        ["report", str(path), "--by", "day", "--format", "csv"],
         ["validate", str(path)],
         ["todo", str(todo), "--file", str(path)],
         ["html", str(path), "-o", str(tmp / "page.html")],
@@ -244,7 +247,7 @@ def check_file(tmp: Path, suffix: str, data: bytes, companion: bytes | None) -> 
     ]
     for argv in reading:
         status, _, err = run(argv)
-        check_exit(argv, status, err, findings=argv[0] in ("check", "validate"))
+        check_exit(argv, status, err, findings=argv[0] in ("check", "validate", "status"))
         assert digest(path) == original, f"{argv} changed its input"
         if companion is not None:
             assert digest(notes_path) == original_notes, f"{argv} changed the companion file"

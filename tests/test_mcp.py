@@ -107,19 +107,23 @@ def test_a_task_without_a_timeout_is_never_overdue(tsv_path: Path, now: list[int
     assert board.stop(task_id).result == "completed"
 
 
-def test_a_restarted_server_knows_open_tasks_from_the_file_with_the_default_timeout(
+def test_a_restarted_server_knows_open_tasks_and_their_timeouts_from_the_file(
     tsv_path: Path, now: list[int]
 ) -> None:
     task_id = TaskBoard(str(tsv_path)).start("long job", timeout="8h").task_id
+    shell_id = start(str(tsv_path), "from a script")  # no timeout of its own on file
     now[0] += seconds(7200)
 
     restarted = TaskBoard(str(tsv_path), default_timeout=3600)
-    [running] = restarted.running()
+    running = {task.task: task for task in restarted.running()}
     stopped = restarted.stop(task_id)
 
-    assert (running.task, running.timeout, running.timeout_known) == ("long job", 3600, False)
-    assert running.overdue  # by the default: the 8 hours were only in the first server's memory
-    assert stopped.result == "timeout"
+    job = running["long job"]
+    assert (job.timeout, job.timeout_known, job.overdue) == (8 * 3600, True, False)
+    assert stopped.result == "completed"  # 2 of its 8 hours: the companion file kept them
+    script = running["from a script"]
+    assert (script.timeout, script.timeout_known, script.overdue) == (3600, False, True)
+    assert restarted.stop(shell_id).result == "timeout"
 
 
 def test_tasks_started_and_stopped_from_the_shell_are_seen_too(

@@ -9,6 +9,8 @@ import pytest
 from history_files import KNOWN, Run, at, write_history
 
 from pytest_tasktiming.cli import main
+from pytest_tasktiming.companion import HEADER as COMPANION_HEADER
+from pytest_tasktiming.companion import companion_path
 from pytest_tasktiming.reports.status import running_tasks
 
 NOW = at(2 + 90, day=2)  # 90 minutes after the lint task started
@@ -38,6 +40,25 @@ def test_the_longest_running_comes_first_and_no_limit_means_no_share(tsv_path: P
     assert [(t.task, round(t.elapsed)) for t in tasks] == [("long", 4800), ("short", 600)]
     assert not tasks[0].over
     assert tasks[0].as_record()["used"] == "-"
+
+
+def test_a_task_with_its_own_limit_on_file_is_measured_against_it(tsv_path: Path) -> None:
+    write_history(
+        tsv_path,
+        [
+            Run("own 2 h", 0, None, "own-1", at(10)),
+            Run("no timeout", 0, None, "own-2", at(10)),
+            Run("default", 0, None, "own-3", at(10)),
+        ],
+    )
+    lines = ['{"task_id":"own-1","limit":7200.0}\n', '{"task_id":"own-2","limit":0.0}\n']
+    Path(companion_path(str(tsv_path))).write_text(COMPANION_HEADER + "".join(lines))
+    tasks = running_tasks(str(tsv_path), timeout=3600.0, now_ns=ns(at(90)))
+    assert {t.task: (t.limit, t.over) for t in tasks} == {
+        "own 2 h": (7200.0, False),
+        "no timeout": (None, False),
+        "default": (3600.0, True),
+    }
 
 
 def test_status_prints_a_table_and_says_what_is_past_the_limit(

@@ -77,7 +77,7 @@ def start(
     if timeout is not None:
         import subprocess
 
-        _note_limit(path, task_id, timeout)
+        note_limit(path, task_id, timeout)
         deadline = str(now + int(timeout * 1e9))
         watcher = [sys.executable, "-c", _WATCHER, path, task_id, deadline]
         # A short-lived shell, in a session of its own, starts the watcher there and exits: the
@@ -94,12 +94,13 @@ def start(
     return task_id
 
 
-def _note_limit(path: str, task_id: str, timeout: float) -> None:
-    """Put the task's limit in the companion file, where ``check`` and the pages find it."""
+def note_limit(path: str, task_id: str, timeout: float | None) -> None:
+    """Put the task's limit (None: no timeout) in the companion file, where ``check``,
+    ``status`` and the pages find it."""
     from pytest_tasktiming.companion.lines import HEADER, companion_path, json_line
 
     notes = companion_path(path)
-    line = json_line({"task_id": task_id, "limit": round(timeout, 6)})
+    line = json_line({"task_id": task_id, "limit": round(timeout or 0.0, 6)})
     with locked(notes):
         _, error = append_lines(notes, line.encode("utf-8"), header=HEADER)
     if error is not None:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from pytest_tasktiming._durations import parse_seconds
 from pytest_tasktiming._timing import clock
-from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, start, stop
+from pytest_tasktiming.companion import read_notes
+from pytest_tasktiming.files.startstop import RESULTS, UnknownTaskError, note_limit, start, stop
 from pytest_tasktiming.integrations.todo import item_number, read_items
 from pytest_tasktiming.paths import DEFAULT_TODO
 from pytest_tasktiming.records import (
@@ -29,7 +30,7 @@ from pytest_tasktiming.records import (
     parse_time,
     to_ns,
 )
-from pytest_tasktiming.reports.status import open_rows
+from pytest_tasktiming.reports.status import limit_of, open_rows
 
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
@@ -141,6 +142,7 @@ class TaskBoard:
             begun = clock.wall_ns()  # within microseconds of the row's start_time
             task_id = start(self.path, name, mode=mode)
             self._known[task_id] = (begun, seconds)
+            note_limit(self.path, task_id, seconds)  # for whoever reads the file, not only us
         return Started(task_id=task_id, task=name, mode=mode, timeout=seconds)
 
     def stop(self, task_id: str, result: str = "completed") -> Stopped:
@@ -170,10 +172,13 @@ class TaskBoard:
         )
 
     def _from_file(self, task_id: str) -> tuple[int, float | None]:
-        """The start and (default) timeout of an open task this server did not start."""
+        """The start and timeout (its own on file, else the default) of an open task this
+        server did not start."""
         fields = _open_rows(self.path).get(task_id)
-        begun = clock.wall_ns() if fields is None else _wall_ns(fields[START_TIME])
-        return begun, self.default_timeout
+        if fields is None:
+            return clock.wall_ns(), self.default_timeout
+        limit = limit_of(read_notes(self.path), fields, self.default_timeout)
+        return _wall_ns(fields[START_TIME]), limit
 
     def running(self) -> list[Running]:
         """Every task of the file with a ``started`` row and no final row, oldest first."""
@@ -182,11 +187,16 @@ class TaskBoard:
             for gone in self._known.keys() - open_rows.keys():  # stopped elsewhere
                 del self._known[gone]
             known = dict(self._known)
+        notes = read_notes(self.path) if open_rows.keys() - known.keys() else None
         now = clock.wall_ns()
         tasks = []
         for task_id, fields in open_rows.items():
             elapsed = (now - _wall_ns(fields[START_TIME])) / 1e9
-            timeout = known[task_id][1] if task_id in known else self.default_timeout
+            on_file = None if notes is None else limit_of(notes, fields, None)
+            if task_id in known:
+                timeout = known[task_id][1]
+            else:
+                timeout = self.default_timeout if on_file is None else on_file
             remaining = None if timeout is None else round(timeout - elapsed, 6)
             tasks.append(
                 Running(
@@ -198,7 +208,7 @@ class TaskBoard:
                     timeout=timeout,
                     remaining=remaining,
                     overdue=remaining is not None and remaining < 0,
-                    timeout_known=task_id in known,
+                    timeout_known=task_id in known or on_file is not None,
                 )
             )
         return sorted(tasks, key=lambda task: task.start_time)

@@ -1,9 +1,10 @@
 """What is running now: tasks with a ``started`` row and no final row, for how long, and
 against which limit.
 
-The file holds no limit: each task is measured against ``timeout`` (3600 s unless told).
-A task far past its limit most likely died without its final row (``tasktiming validate``
-lists those as interrupted); the status says so rather than guess.
+Each task is measured against its own limit when the companion file has it (``tasktiming
+start --timeout``, a test's marker, the session's timeout), else against ``timeout`` (3600 s
+unless told). A task far past its limit most likely died without its final row (``tasktiming
+validate`` lists those as interrupted); the status says so rather than guess.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pytest_tasktiming._timing import clock
+from pytest_tasktiming.companion import Notes, read_notes
 from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.records import (
     MODE,
@@ -91,12 +93,14 @@ def running_tasks(
 ) -> list[Running]:
     """The tasks of ``path`` that started and have no final row, the longest running first.
 
-    :param timeout: the limit each is measured against, in seconds; None for none.
+    :param timeout: the limit of a task without one on file, in seconds; None for none.
     :raises FormatError: for a bad line.
     """
     now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
     found = []
-    for lineno, fields in open_rows(path, on_progress=on_progress).values():
+    still_open = open_rows(path, on_progress=on_progress)
+    notes = read_notes(path) if still_open else Notes()
+    for lineno, fields in still_open.values():
         try:
             start = parse_named_time(fields[START_TIME], "start_time").timestamp()
         except ValueError as error:
@@ -108,7 +112,13 @@ def running_tasks(
                 task_id=fields[TASK_ID],
                 start_time=fields[START_TIME],
                 elapsed=max(0.0, now - start),
-                limit=timeout,
+                limit=limit_of(notes, fields, timeout),
             )
         )
     return sorted(found, key=lambda task: -task.elapsed)
+
+
+def limit_of(notes: Notes, fields: list[str], default: float | None) -> float | None:
+    """The task's own limit on file (None when it had none), else ``default``."""
+    limit = notes.of(fields[TASK_ID], fields[TASK], fields[MODE]).limit
+    return default if limit is None else limit or None
