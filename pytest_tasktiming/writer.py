@@ -353,12 +353,17 @@ def flush_all() -> None:
 
 
 def close_all() -> None:
-    """Close every live writer, reporting (not raising) rows that could not be written."""
+    """Close every live writer, reporting (not raising) rows that could not be written.
+
+    A writer its owner closed already is only retried: that close told of its failure.
+    """
     for writer in list(_live_writers):
+        told = writer.closed
         try:
             writer.close()
         except WriteFailedError as error:
-            print(f"tasktiming: {error}", file=sys.stderr)
+            if not told:
+                print(f"tasktiming: {error}", file=sys.stderr)
 
 
 def _install_exit_flush() -> None:

@@ -120,3 +120,16 @@ def test_each_tests_limit_and_failure_are_on_file_once(
         "test_suite.py::test_times_out": 0.3,
         "test_suite.py::test_runs_past_its_limit_unstopped": 0.2,
     }
+
+
+def test_a_companion_file_that_is_not_ours_is_left_alone_said_once_and_rows_still_written(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    notes = Path(companion_path(str(pytester.path / "task_timing.tsv")))
+    notes.write_text("my own notes\n", encoding="utf-8")
+    result = pytester.runpytest_subprocess("--task-timing")
+    result.assert_outcomes(passed=1)
+    assert notes.read_text(encoding="utf-8") == "my own notes\n"
+    assert result.stderr.str().count("not a task-timing file") == 1
+    assert len(final_by_task(pytester.path / "task_timing.tsv")) == 1
