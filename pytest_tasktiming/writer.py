@@ -245,9 +245,8 @@ class AsyncBufferedWriter:
     def _idle(self) -> bool:
         """End the thread if nothing arrived meanwhile; the next ``put`` starts another.
 
-        ``_wake_at`` drops to 0 before the queue is looked at, so a row queued after the look
-        finds it at 0 and starts a new thread (``_start`` waits for this lock, by which time
-        ``_thread`` is None); a row queued before it is seen here and keeps this thread.
+        ``_wake_at`` drops to 0 before the queue is looked at: a row queued after the look
+        starts a new thread (``_start`` waits for this lock), one queued before keeps this.
         """
         with self._start_lock:
             self._wake_at = 0
@@ -353,10 +352,8 @@ def flush_all() -> None:
 
 
 def close_all() -> None:
-    """Close every live writer, reporting (not raising) rows that could not be written.
-
-    A writer its owner closed already is only retried: that close told of its failure.
-    """
+    """Close every live writer, reporting (not raising) rows that could not be written; one
+    that its owner closed already is only retried, as that close told of its failure."""
     for writer in list(_live_writers):
         told = writer.closed
         try:
