@@ -40,9 +40,8 @@ log = logging.getLogger("pytest_tasktiming")
 _MAX_PENDING_LINES = 100_000
 _MAX_BACKOFF = 5.0
 _IDLE_WAKES = 10
-"""Wakes in a row with nothing to write after which the thread ends (a second at the default
-``flush_interval``); the next row starts another, so a program that writes to one file after
-another keeps no thread per file."""
+"""Wakes in a row with nothing to write after which the thread ends (a second by default);
+the next row starts another: a program writing one file after another keeps no idle threads."""
 
 
 class _FlushMarker:
