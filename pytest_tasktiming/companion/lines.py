@@ -14,6 +14,7 @@ lines merge in file order, a later key winning; its own over its name's over its
 
 from __future__ import annotations
 
+import functools
 import json
 
 HEADER = '{"tasktiming": "companion", "version": 1}\n'
@@ -57,6 +58,15 @@ def process_line(task_id: str, mode: str, fields: str) -> str:
 def process_prefix(task_id: str) -> str:
     """The part of a task id its process's ids share, up to and with the last ``-``."""
     return task_id[: task_id.rfind("-") + 1]
+
+
+def worker_line(task_id: str, worker: str) -> str:
+    """The xdist worker that ran a task, and nothing else to say: most tests under ``-n``.
+    Built by concatenation, as ``limit_line``; each worker's name is encoded once."""
+    return '{"task_id":"' + task_id + '","worker":' + _encoded(worker) + "}\n"
+
+
+_encoded = functools.lru_cache(maxsize=256)(json.dumps)
 
 
 def end_line(task_id: str, **notes: str | float | bool | None) -> str | None:

@@ -16,7 +16,12 @@ import pytest
 
 from pytest_tasktiming._timing import clock
 from pytest_tasktiming.companion import companion_of, end_line, limit_line
-from pytest_tasktiming.companion.lines import limit_fields, process_line, process_prefix
+from pytest_tasktiming.companion.lines import (
+    limit_fields,
+    process_line,
+    process_prefix,
+    worker_line,
+)
 from pytest_tasktiming.exceptions import WriteFailedError
 from pytest_tasktiming.plugin import summary as _summary
 from pytest_tasktiming.plugin.settings import Settings
@@ -181,7 +186,7 @@ class Recorder:
             self._offsets[worker] = started.wall_ns - start_wall
         if extras is None:
             if worker:
-                self._note_end(started.task_id, {}, worker)
+                self.notes.add(worker_line(started.task_id, worker))
             return
         timeout = extras.get("warned")
         if timeout is not None:

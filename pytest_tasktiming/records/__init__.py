@@ -15,8 +15,9 @@ builds a ``TaskRow``, and should not pay for creating its class.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pytest_tasktiming._lazy import names_on_first_use
 
 if TYPE_CHECKING:
     from pytest_tasktiming.records.fields import (
@@ -75,50 +76,50 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
-    "COMPLETED": "fields",
-    "DURATION": "fields",
-    "END_TIME": "fields",
-    "ERROR": "fields",
-    "FAILED": "fields",
-    "FAILING": "fields",
-    "FIELDS": "fields",
-    "HEADER": "fields",
-    "MODE": "fields",
-    "RECOVERED": "fields",
-    "RESULT": "fields",
-    "RawRow": "fields",
-    "SKIPPED": "fields",
-    "STARTED": "fields",
-    "START_TIME": "fields",
-    "SUCCEEDED": "fields",
-    "TASK": "fields",
-    "TASK_ID": "fields",
-    "TIMEOUT": "fields",
-    "TIMESTAMP": "fields",
-    "escape": "fields",
-    "unescape": "fields",
-    "LineFormatter": "formatting",
-    "format_duration": "formatting",
-    "new_task_id": "fields",
-    "RowReader": "reading",
-    "FinalRuns": "runs",
-    "fold": "reading",
-    "open_binary": "reading",
-    "parse_duration": "reading",
-    "MAX_DURATION": "fields",
-    "is_header": "fields",
-    "parse_fields": "reading",
-    "parse_line": "reading",
-    "read_rows": "reading",
-    "split_line": "reading",
-    "TaskRow": "row",
-    "format_row": "row",
-    "EPOCH": "times",
-    "UTC": "times",
-    "from_ns": "times",
-    "parse_named_time": "times",
-    "parse_time": "times",
-    "to_ns": "times",
+    "COMPLETED": ".fields",
+    "DURATION": ".fields",
+    "END_TIME": ".fields",
+    "ERROR": ".fields",
+    "FAILED": ".fields",
+    "FAILING": ".fields",
+    "FIELDS": ".fields",
+    "HEADER": ".fields",
+    "MODE": ".fields",
+    "RECOVERED": ".fields",
+    "RESULT": ".fields",
+    "RawRow": ".fields",
+    "SKIPPED": ".fields",
+    "STARTED": ".fields",
+    "START_TIME": ".fields",
+    "SUCCEEDED": ".fields",
+    "TASK": ".fields",
+    "TASK_ID": ".fields",
+    "TIMEOUT": ".fields",
+    "TIMESTAMP": ".fields",
+    "escape": ".fields",
+    "unescape": ".fields",
+    "LineFormatter": ".formatting",
+    "format_duration": ".formatting",
+    "new_task_id": ".fields",
+    "RowReader": ".reading",
+    "FinalRuns": ".runs",
+    "fold": ".reading",
+    "open_binary": ".reading",
+    "parse_duration": ".reading",
+    "MAX_DURATION": ".fields",
+    "is_header": ".fields",
+    "parse_fields": ".reading",
+    "parse_line": ".reading",
+    "read_rows": ".reading",
+    "split_line": ".reading",
+    "TaskRow": ".row",
+    "format_row": ".row",
+    "EPOCH": ".times",
+    "UTC": ".times",
+    "from_ns": ".times",
+    "parse_named_time": ".times",
+    "parse_time": ".times",
+    "to_ns": ".times",
 }
 
 __all__ = [
@@ -168,11 +169,4 @@ __all__ = [
     "unescape",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = names_on_first_use(__name__, _HOMES)

@@ -17,7 +17,6 @@ from pytest_tasktiming.exceptions import FormatError
 from pytest_tasktiming.history.recent import median as middle
 from pytest_tasktiming.records import (
     DURATION,
-    MODE,
     RESULT,
     START_TIME,
     STARTED,
@@ -29,6 +28,7 @@ from pytest_tasktiming.records import (
     parse_duration,
     parse_named_time,
 )
+from pytest_tasktiming.reports.status import limit_of
 from pytest_tasktiming.reports.tabular import Column, Value
 
 SLOWER = "slower"
@@ -100,17 +100,17 @@ def find_overruns(
         unfinished.pop(task_id, None)
         found.pop(task_id, None)
         duration = _duration(path, lineno, fields)
-        passed = _passed_limit(notes, fields, limit, duration)
+        own = _own_limit(notes, fields)
+        passed = _passed_limit(own, limit, duration)
         if fields[RESULT] == TIMEOUT or passed is not None:
-            if passed is None:  # stopped at its own limit, or before any (the session's)
-                own = notes.of(task_id, fields[TASK], fields[MODE]).own_limit if notes else None
-                passed = own if own is not None and duration >= own else None
+            if passed is None and own is not None and duration >= own:
+                passed = own  # stopped at its own limit (not before it, by the session's)
             found[task_id] = _overrun(fields, fields[RESULT], duration, passed, lineno)
     if unfinished and (limit is not None or notes):
         now = (clock.wall_ns() if now_ns is None else now_ns) / 1e9
         for lineno, fields, start in unfinished.values():
             elapsed = now - start
-            passed = _passed_limit(notes, fields, limit, elapsed)
+            passed = _passed_limit(_own_limit(notes, fields), limit, elapsed)
             if passed is not None:
                 found[fields[TASK_ID]] = _overrun(fields, INTERRUPTED, elapsed, passed, lineno)
     return sorted(found.values(), key=lambda overrun: overrun.line)
@@ -124,11 +124,13 @@ def _duration(path: str, lineno: int, fields: list[str]) -> float:
         raise FormatError(path, lineno, str(error)) from None
 
 
-def _passed_limit(
-    notes: Notes, fields: list[str], limit: float | None, seconds: float
-) -> float | None:
+def _own_limit(notes: Notes, fields: list[str]) -> float | None:
+    """The task's own limit from the companion file (none read per row without one)."""
+    return limit_of(notes, fields, None) if notes else None
+
+
+def _passed_limit(own: float | None, limit: float | None, seconds: float) -> float | None:
     """The smallest limit ``seconds`` went past: the task's own, or ``limit``; else None."""
-    own = notes.of(fields[TASK_ID], fields[TASK], fields[MODE]).own_limit if notes else None
     passed = [value for value in (own, limit) if value is not None and seconds > value]
     return min(passed, default=None)
 
